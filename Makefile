@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+FCU_DB ?= data/fcu.duckdb
+export FCU_DB
+
+.PHONY: run test lint bench init clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+init: $(STAMP)
+	$(PY) -m fcu init
+
+run: init
+	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) data/fcu.duckdb data/fcu.duckdb.wal
