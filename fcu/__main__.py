@@ -1,0 +1,5 @@
+import sys
+
+from fcu.cli import main
+
+sys.exit(main())

@@ -1,0 +1,187 @@
+"""`python -m fcu …`: create the database, load and generate feeds, manage users, export."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from fcu import access, export, feed, users
+from fcu.access import AccessDenied, User
+from fcu.db import Database, DatabaseError
+
+SAMPLE_TENANTS = 300
+SAMPLE_SEED = 7
+
+
+def demo_users(db: Database) -> list[User]:
+    """One user of each role and scope for the first partner, and an admin for each other."""
+    partners = db.execute(
+        "SELECT partner_id, min(partner_name), list(mpn_id ORDER BY mpn_id) FROM feed_partners "
+        "GROUP BY partner_id ORDER BY partner_id"
+    )
+    out: list[User] = []
+    for i, (pid, name, mpns) in enumerate(partners):
+        domain = name.split()[0].lower() + ".example"
+        short = name.split()[0]
+        out.append(User(f"admin@{domain}", pid, "executive", True, None, f"Avery Admin ({short})"))
+        if i:
+            continue
+        first = (mpns[0],)
+        out += [
+            User(f"exec@{domain}", pid, "executive", False, None, f"Emery Executive ({short})"),
+            User(f"report@{domain}", pid, "report", False, None, f"Riley Report ({short})"),
+            User(
+                f"exec.{mpns[0]}@{domain}",
+                pid,
+                "executive",
+                False,
+                first,
+                f"Sam Scoped Executive ({short}, MPN {mpns[0]})",
+            ),
+            User(
+                f"report.{mpns[0]}@{domain}",
+                pid,
+                "report",
+                False,
+                first,
+                f"Robin Scoped Report ({short}, MPN {mpns[0]})",
+            ),
+            User(f"norole@{domain}", pid, None, False, None, f"Nico No-role ({short})"),
+        ]
+    return out
+
+
+def init(db: Database, tenants: int = SAMPLE_TENANTS, seed: int = SAMPLE_SEED) -> str:
+    """Create the schema; when no feed is loaded yet, load a sample and add demo users."""
+    if db.table_exists("feed_meta"):
+        return f"Database {db.path} is ready (a feed is loaded)."
+    from fcu.sample import write_sample_feed
+
+    with tempfile.TemporaryDirectory(prefix="fcu-sample-") as tmp:
+        write_sample_feed(tmp, tenants=tenants, seed=seed)
+        result = feed.load_feed(db, tmp, loaded_by="fcu init (sample feed)")
+    if not result.ok:
+        raise SystemExit("The sample feed did not load:\n" + "\n".join(map(str, result.problems)))
+    if not access.list_users(db):
+        users.add_many(db, demo_users(db))
+    return f"Database {db.path} created with a sample of {tenants} tenants and demo users."
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m fcu", description=__doc__)
+    p.add_argument("--db", help="database file (default: $FCU_DB or data/fcu.duckdb)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("init", help="create the database; fill it with a sample when empty")
+    s.add_argument("--tenants", type=int, default=SAMPLE_TENANTS)
+
+    s = sub.add_parser("load", help="check and load a feed folder (all or nothing)")
+    s.add_argument("folder")
+
+    s = sub.add_parser("sample", help="write a deterministic sample feed")
+    s.add_argument("--tenants", type=int, required=True)
+    s.add_argument("--seed", type=int, default=SAMPLE_SEED)
+    s.add_argument("--out", required=True)
+    s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    s.add_argument("--end-month", default="2026-10")
+
+    u = sub.add_parser("users", help="list, add, change or remove users")
+    usub = u.add_subparsers(dest="users_command", required=True)
+    a = usub.add_parser("add", help="add a user, or change one")
+    a.add_argument("email")
+    a.add_argument("--partner", required=True)
+    a.add_argument("--role", choices=("executive", "report", "none"), required=True)
+    a.add_argument("--admin", action="store_true")
+    a.add_argument("--scope", default="all", help="'all' or MPN IDs separated by commas")
+    a.add_argument("--name", help="display name")
+    usub.add_parser("list", help="list users")
+    r = usub.add_parser("remove", help="remove a user")
+    r.add_argument("email")
+
+    e = sub.add_parser("export", help="export a table as a user sees it")
+    e.add_argument("table", choices=sorted(export.TABLES))
+    e.add_argument("--user", required=True, help="email of the user whose view to export")
+    e.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    e.add_argument("--out", help="file to write (default: standard output)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    args = _parser().parse_args(argv)
+    if args.command == "sample":
+        from fcu.sample import write_sample_feed
+
+        rows = write_sample_feed(
+            args.out,
+            tenants=args.tenants,
+            seed=args.seed,
+            fmt=args.format,
+            end_month=args.end_month,
+        )
+        for name, count in rows.items():
+            print(f"{name:<18}{count:>14,} rows")
+        print(f"Sample feed written to {args.out}")
+        return 0
+    try:
+        db = Database(args.db)
+    except DatabaseError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        return _run(db, args)
+    except (AccessDenied, users.UserError, feed.FeedError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+
+
+def _run(db: Database, args: argparse.Namespace) -> int:
+    if args.command == "init":
+        print(init(db, tenants=args.tenants))
+        return 0
+    if args.command == "load":
+        result = feed.load_feed(db, args.folder, loaded_by="command line")
+        if not result.ok:
+            for problem in result.problems:
+                print(problem, file=sys.stderr)
+            print(result.summary(), file=sys.stderr)
+            return 1
+        print(result.summary())
+        return 0
+    if args.command == "users":
+        return _users(db, args)
+    if args.command == "export":
+        user = access.require_user(db, args.user)
+        data = export.render(db, user, args.table, args.format)
+        if args.out:
+            Path(args.out).write_bytes(data)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return 0
+    return 2
+
+
+def _users(db: Database, args: argparse.Namespace) -> int:
+    if args.users_command == "list":
+        print(f"{'email':<44}{'partner':<10}{'role':<34}scope")
+        for user in access.list_users(db):
+            print(f"{user.email:<44}{user.partner_id:<10}{user.role_label:<34}{user.scope_label}")
+        return 0
+    if args.users_command == "remove":
+        users.remove_user(db, "command line", args.email)
+        print(f"Removed {access.normalise_email(args.email)}.")
+        return 0
+    role = None if args.role == "none" else args.role
+    saved = users.save_user(
+        db,
+        "command line",
+        User(args.email, args.partner, role, args.admin, users.parse_scope(args.scope), args.name),
+    )
+    print(f"Saved {saved.email}: {saved.role_label}, {saved.scope_label}.")
+    return 0

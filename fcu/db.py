@@ -1,0 +1,333 @@
+"""The one owner of DuckDB: where the file is, the schema and its migrations, transactions.
+
+One connection per process (DuckDB allows a single read-write process per file); every
+call takes a fresh cursor from it. Writes are short transactions retried on a conflict.
+
+Two kinds of tables live in the file:
+- feed tables (``feed_*``, and the precomputed ``feed_tenant_workload`` / ``feed_partner_tenant``)
+  are replaced whole by each load (see ``fcu.feed``);
+- workspace tables (users, loads, audit, notes, contacts, service status, intent notes,
+  app claims, referral state) are the partners' own record and no load touches them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import duckdb
+import pandas as pd
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "fcu.duckdb"
+
+T = TypeVar("T")
+
+
+class DatabaseError(Exception):
+    """A problem with the database file that a user can act on (message is a sentence)."""
+
+
+def db_path(path: str | os.PathLike | None = None) -> Path:
+    """The database file: an explicit path, else ``FCU_DB``, else ``data/fcu.duckdb``."""
+    if path:
+        return Path(path)
+    env = os.environ.get("FCU_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+# Workspace schema, one entry per version; a database is brought forward by running the
+# entries after its recorded version. Never edit an entry that has shipped: add one.
+MIGRATIONS: list[str] = [
+    # 1: workspace tables
+    """
+    CREATE TABLE users (
+        email       VARCHAR PRIMARY KEY,          -- stored lower-case
+        partner_id  VARCHAR NOT NULL,
+        role        VARCHAR CHECK (role IN ('executive', 'report')),  -- NULL: no role yet
+        is_admin    BOOLEAN NOT NULL DEFAULT false,
+        scope_mpns  VARCHAR[],                    -- NULL: entire organisation
+        display_name VARCHAR,
+        created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        updated_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE SEQUENCE load_seq START 1;
+    CREATE TABLE loads (
+        load_id       BIGINT PRIMARY KEY DEFAULT nextval('load_seq'),
+        started_at    TIMESTAMP NOT NULL,
+        finished_at   TIMESTAMP,
+        loaded_by     VARCHAR,
+        source        VARCHAR,
+        outcome       VARCHAR NOT NULL,           -- 'loaded' | 'refused' | 'failed'
+        current_month VARCHAR,
+        rows_per_file MAP(VARCHAR, BIGINT),
+        error_count   BIGINT NOT NULL DEFAULT 0,
+        errors        VARCHAR                     -- first problems, one per line
+    );
+    CREATE SEQUENCE audit_seq START 1;
+    CREATE TABLE audit (
+        audit_id   BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+        at_time    TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        actor      VARCHAR NOT NULL,
+        partner_id VARCHAR,
+        action     VARCHAR NOT NULL,              -- e.g. 'note.add', 'contact.edit'
+        tenant_id  VARCHAR,
+        entity_key VARCHAR,
+        before     JSON,
+        after      JSON
+    );
+    CREATE SEQUENCE note_seq START 1;
+    CREATE TABLE notes (
+        note_id           BIGINT PRIMARY KEY DEFAULT nextval('note_seq'),
+        partner_id        VARCHAR NOT NULL,
+        tenant_id         VARCHAR NOT NULL,
+        onboarding_scope  VARCHAR,
+        risks             VARCHAR,
+        next_actions      VARCHAR,
+        next_action_date  DATE,
+        next_action_owner VARCHAR,
+        author            VARCHAR NOT NULL,
+        created_at        TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE SEQUENCE contact_seq START 1;
+    CREATE TABLE contacts (
+        contact_id       BIGINT PRIMARY KEY DEFAULT nextval('contact_seq'),
+        partner_id       VARCHAR NOT NULL,
+        tenant_id        VARCHAR NOT NULL,
+        kind             VARCHAR NOT NULL CHECK (kind IN ('customer', 'partner')),
+        name             VARCHAR NOT NULL,
+        email            VARCHAR NOT NULL,        -- stored lower-case
+        country          VARCHAR,
+        survey_language  VARCHAR,
+        services         VARCHAR[] NOT NULL,
+        survey_eligible  BOOLEAN NOT NULL DEFAULT false,
+        version          INTEGER NOT NULL DEFAULT 1,
+        created_by       VARCHAR NOT NULL,
+        created_at       TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        updated_by       VARCHAR,
+        updated_at       TIMESTAMP,
+        UNIQUE (partner_id, tenant_id, email)
+    );
+    CREATE TABLE service_status (
+        partner_id VARCHAR NOT NULL,
+        tenant_id  VARCHAR NOT NULL,
+        workload   VARCHAR NOT NULL,
+        entries    JSON NOT NULL,                 -- [{"l1":..,"l2":..,"l3":..,"count":..}]
+        version    INTEGER NOT NULL,
+        updated_by VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (partner_id, tenant_id, workload)
+    );
+    CREATE SEQUENCE intent_seq START 1;
+    CREATE TABLE intent_notes (
+        intent_id  BIGINT PRIMARY KEY DEFAULT nextval('intent_seq'),
+        partner_id VARCHAR NOT NULL,
+        tenant_id  VARCHAR NOT NULL,
+        workload   VARCHAR NOT NULL,
+        text       VARCHAR NOT NULL,
+        warnings   VARCHAR[] NOT NULL,
+        author     VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+    );
+    CREATE SEQUENCE app_claim_seq START 1;
+    CREATE TABLE app_claims (
+        claim_id     VARCHAR PRIMARY KEY,
+        tenant_id    VARCHAR NOT NULL,
+        workload     VARCHAR NOT NULL,
+        partner_id   VARCHAR NOT NULL,
+        mpn_id       VARCHAR NOT NULL,
+        status       VARCHAR NOT NULL DEFAULT 'submitted',
+        submitted_on DATE NOT NULL,
+        created_by   VARCHAR NOT NULL,
+        created_at   TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        UNIQUE (tenant_id, workload)
+    );
+    CREATE TABLE referral_state (
+        partner_id     VARCHAR NOT NULL,
+        rfa_id         VARCHAR NOT NULL,
+        acceptance     VARCHAR NOT NULL DEFAULT 'pending',  -- pending | accepted | declined
+        decline_reason VARCHAR,
+        status         VARCHAR,
+        version        INTEGER NOT NULL DEFAULT 1,
+        updated_by     VARCHAR NOT NULL,
+        updated_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,
+        PRIMARY KEY (partner_id, rfa_id)
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Database:
+    """A DuckDB file opened once per process; every call uses its own cursor."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
+        self.path = db_path(path)
+        self.read_only = read_only
+        self._write_lock = threading.RLock()
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise DatabaseError(_io_message(self.path, exc)) from exc
+        except duckdb.Error as exc:  # corrupt or foreign file
+            raise DatabaseError(
+                f"The database file {self.path} could not be opened ({exc.__class__.__name__}). "
+                "Restore it from a backup, or move it aside and run `python -m fcu init` "
+                "to create a new one."
+            ) from exc
+        if not read_only:
+            self.migrate()
+
+    # -- reading -------------------------------------------------------------------------
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).fetchall()
+        finally:
+            cur.close()
+
+    def one(self, sql: str, params: Sequence[Any] | dict | None = None) -> tuple | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    def df(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def table_exists(self, name: str) -> bool:
+        return bool(
+            self.scalar(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary",
+                [name],
+            )
+        )
+
+    # -- writing -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One short transaction on a fresh cursor: committed on success, rolled back on error."""
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+        except BaseException:
+            try:
+                cur.execute("ROLLBACK")
+            finally:
+                cur.close()
+            raise
+        else:
+            try:
+                cur.execute("COMMIT")
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            finally:
+                cur.close()
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 8) -> T:
+        """Run ``work(cursor)`` in a transaction, retrying when DuckDB reports a conflict."""
+        delay = 0.01
+        for attempt in range(attempts):
+            try:
+                with self.transaction() as cur:
+                    return work(cur)
+            except duckdb.TransactionException as exc:
+                if "conflict" not in str(exc).lower() or attempt == attempts - 1:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+        raise AssertionError("unreachable")
+
+    # -- schema --------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        if not self.table_exists("schema_version"):
+            return 0
+        return int(self.scalar("SELECT max(version) FROM schema_version") or 0)
+
+    def migrate(self) -> None:
+        with self._write_lock:
+            cur = self.cursor()
+            try:
+                cur.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version "
+                    "(version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
+                )
+            finally:
+                cur.close()
+            current = self.schema_version()
+            if current > SCHEMA_VERSION:
+                raise DatabaseError(
+                    f"The database file {self.path} was written by a newer FCU (schema "
+                    f"{current}, this one knows {SCHEMA_VERSION}). Upgrade FCU to open it."
+                )
+            for version in range(current + 1, SCHEMA_VERSION + 1):
+                sql = MIGRATIONS[version - 1]
+
+                def apply(cur: duckdb.DuckDBPyConnection, sql: str = sql, v: int = version):
+                    cur.execute(sql)
+                    cur.execute("INSERT INTO schema_version (version) VALUES (?)", [v])
+
+                self.write(apply)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _io_message(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (
+            f"The database file {path} is in use by another FCU process (only one may open "
+            "it at a time). Stop the app or command that holds it, or point FCU_DB at another file."
+        )
+    return (
+        f"The database file {path} could not be opened: {text.splitlines()[0]} "
+        "Check the path and its permissions, or set FCU_DB to another file."
+    )
+
+
+_shared: dict[Path, Database] = {}
+_shared_lock = threading.Lock()
+
+
+def shared(path: str | os.PathLike | None = None) -> Database:
+    """The process-wide Database for a path (opened on first use, never at import)."""
+    resolved = db_path(path).resolve() if str(db_path(path)) != ":memory:" else Path(":memory:")
+    with _shared_lock:
+        db = _shared.get(resolved)
+        if db is None:
+            db = Database(resolved)
+            _shared[resolved] = db
+        return db
+
+
+def forget_shared() -> None:
+    """Close every shared Database (tests and restarts)."""
+    with _shared_lock:
+        for db in _shared.values():
+            try:
+                db.close()
+            except duckdb.Error:
+                pass
+        _shared.clear()

@@ -1,0 +1,422 @@
+"""The partner's portfolio as a user may see it: the Tenants list, its KPIs and a tenant's figures.
+
+Reads the tables the load precomputed (``feed_partner_tenant``, ``feed_tenant_workload``)
+and the partner's workspace (notes, contacts, intent notes) for the flags; every query is
+narrowed by ``fcu.access.tenant_scope``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+from fcu import metrics
+from fcu.access import User, tenant_scope
+from fcu.db import Database
+from fcu.precompute import ACTIVE, effective_claims_sql
+
+FLAGS: dict[str, str] = {
+    "over_100": "Usage over 100 %",
+    "education": "Education",
+    "underused": f"Under-used (below {metrics.UNDERUSED_BELOW_PCT:.0f} %)",
+    "overdue": "Next action overdue",
+    "no_survey_contact": "No survey-eligible contact",
+    "intent_warnings": "Intent note with warnings",
+}
+CLAIM_STATUS_LABELS = {
+    "submitted": "Submitted",
+    "approved": "Approved",
+    "approved-pending-data": "Approved, pending data",
+}
+TENANT_COLUMNS = [
+    "tenant_id",
+    "tenant_name",
+    "tenant_domain",
+    "country",
+    "segment",
+    "mpn_ids",
+    "claimed_workloads",
+    "mau",
+    "pau",
+    "usage_pct",
+    "potential_earnings",
+    "unclaimed_opportunity",
+    "next_action_date",
+    "flags",
+]
+SORTABLE = {
+    "tenant_name",
+    "tenant_id",
+    "country",
+    "usage_pct",
+    "mau",
+    "pau",
+    "potential_earnings",
+    "unclaimed_opportunity",
+    "next_action_date",
+}
+GUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+MAX_SEARCH = 200
+
+
+@dataclass(frozen=True)
+class TenantFilters:
+    search: str = ""
+    usage_min: float | None = None
+    usage_max: float | None = None
+    workloads: tuple[str, ...] = ()
+    claim_statuses: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    mpn_ids: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    sort: str = "tenant_name"
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    current_month: str
+    loaded_at: datetime
+
+
+def feed_status(db: Database) -> FeedStatus | None:
+    """The loaded feed's current month and load time, or None when no feed is loaded."""
+    if not db.table_exists("feed_meta"):
+        return None
+    row = db.one("SELECT current_month, loaded_at FROM feed_meta")
+    return FeedStatus(row[0], row[1]) if row else None
+
+
+def normalise_tenant_id(text: str | None) -> str | None:
+    """A Tenant ID in its canonical form (lower-case, hyphenated), or None if it is not one."""
+    if not text or not GUID_RE.match(text.strip()):
+        return None
+    return str(uuid.UUID(text.strip()))
+
+
+# -- the Tenants list ----------------------------------------------------------------------
+def _workspace_ctes() -> str:
+    return """
+        latest_note AS (
+            SELECT tenant_id, arg_max(next_action_date, note_id) AS next_action_date
+            FROM notes WHERE partner_id = $partner GROUP BY tenant_id
+        ),
+        survey AS (
+            SELECT DISTINCT tenant_id FROM contacts
+            WHERE partner_id = $partner AND kind = 'customer' AND survey_eligible
+        ),
+        intent_warned AS (
+            SELECT tenant_id FROM (
+                SELECT tenant_id, workload, arg_max(len(warnings), intent_id) AS n_warnings
+                FROM intent_notes WHERE partner_id = $partner GROUP BY tenant_id, workload
+            ) GROUP BY tenant_id HAVING max(n_warnings) > 0
+        )
+    """
+
+
+def _tenants_sql(user: User, filters: TenantFilters, today: date) -> tuple[str, dict]:
+    scope_sql, params = tenant_scope(user, "pt")
+    params.update(partner=user.partner_id, today=today)
+    where = [scope_sql]
+    search = (filters.search or "").strip()[:MAX_SEARCH].lower()
+    if search:
+        where.append(
+            "(contains(lower(pt.tenant_name), $search) OR contains(lower(pt.tenant_domain), "
+            "$search) OR contains(pt.tenant_id, $search))"
+        )
+        params["search"] = search
+    if filters.usage_min is not None:
+        where.append("pt.usage_pct >= $usage_min")
+        params["usage_min"] = float(filters.usage_min)
+    if filters.usage_max is not None:
+        where.append("pt.usage_pct <= $usage_max")
+        params["usage_max"] = float(filters.usage_max)
+    for name, column in (
+        ("workloads", "claimed_workloads"),
+        ("claim_statuses", "claim_statuses"),
+        ("mpn_ids", "mpn_ids"),
+    ):
+        values = getattr(filters, name)
+        if values:
+            where.append(f"list_has_any(pt.{column}, ${name}::VARCHAR[])")
+            params[name] = list(values)
+    if filters.countries:
+        where.append("pt.country = ANY($countries::VARCHAR[])")
+        params["countries"] = list(filters.countries)
+    flag_sql = {
+        "over_100": "pt.over_100",
+        "education": "pt.education",
+        "underused": "coalesce(pt.underused, false)",
+        "overdue": "ln.next_action_date < $today",
+        "no_survey_contact": "sv.tenant_id IS NULL",
+        "intent_warnings": "iw.tenant_id IS NOT NULL",
+    }
+    for flag in filters.flags:
+        if flag in flag_sql:
+            where.append(flag_sql[flag])
+    flags_expr = (
+        "list_filter(["
+        + ", ".join(
+            f"CASE WHEN coalesce({sql}, false) THEN '{key}' END" for key, sql in flag_sql.items()
+        )
+        + "], lambda f: f IS NOT NULL)"
+    )
+    sql = f"""
+        WITH {_workspace_ctes()}
+        SELECT pt.tenant_id, pt.tenant_name, pt.tenant_domain, pt.country, pt.segment,
+               pt.mpn_ids, pt.claimed_workloads, pt.mau, pt.pau, pt.usage_pct,
+               pt.potential_earnings, pt.unclaimed_opportunity, ln.next_action_date,
+               {flags_expr} AS flags
+        FROM feed_partner_tenant pt
+        LEFT JOIN latest_note ln ON ln.tenant_id = pt.tenant_id
+        LEFT JOIN survey sv ON sv.tenant_id = pt.tenant_id
+        LEFT JOIN intent_warned iw ON iw.tenant_id = pt.tenant_id
+        WHERE {" AND ".join(where)}
+    """
+    return sql, params
+
+
+def _order_by(filters: TenantFilters) -> str:
+    column = filters.sort if filters.sort in SORTABLE else "tenant_name"
+    direction = "DESC" if filters.descending else "ASC"
+    return f"ORDER BY {column} {direction} NULLS LAST, tenant_name ASC, tenant_id ASC"
+
+
+def tenants(
+    db: Database,
+    user: User,
+    filters: TenantFilters = TenantFilters(),  # noqa: B008 - frozen, safe as a default
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    today: date | None = None,
+) -> pd.DataFrame:
+    """The tenants the user may see that pass the filters (all export columns, unredacted)."""
+    if not db.table_exists("feed_partner_tenant"):
+        return pd.DataFrame(columns=TENANT_COLUMNS)
+    sql, params = _tenants_sql(user, filters, today or date.today())
+    sql += " " + _order_by(filters)
+    if limit is not None:
+        sql += " LIMIT $limit OFFSET $offset"
+        params.update(limit=int(limit), offset=int(offset))
+    return db.df(sql, params)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    tenants: int
+    average_usage_pct: float | None
+    mau: int
+    pau: int
+    potential_earnings: float
+    unclaimed_opportunity: float
+
+
+def kpis(
+    db: Database,
+    user: User,
+    filters: TenantFilters = TenantFilters(),  # noqa: B008
+    today: date | None = None,
+) -> Kpis:
+    if not db.table_exists("feed_partner_tenant"):
+        return Kpis(0, None, 0, 0, 0.0, 0.0)
+    sql, params = _tenants_sql(user, filters, today or date.today())
+    row = db.one(
+        f"SELECT count(*), avg(usage_pct), coalesce(sum(mau), 0), coalesce(sum(pau), 0), "
+        f"coalesce(sum(potential_earnings), 0), coalesce(sum(unclaimed_opportunity), 0) "
+        f"FROM ({sql})",
+        params,
+    )
+    return Kpis(int(row[0]), row[1], int(row[2]), int(row[3]), float(row[4]), float(row[5]))
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    workloads: dict[str, str] = field(default_factory=dict)  # key -> display name
+    countries: list[str] = field(default_factory=list)
+    mpn_ids: dict[str, str] = field(default_factory=dict)  # mpn -> location name
+    max_usage_pct: float = 100.0
+
+
+def filter_options(db: Database, user: User) -> FilterOptions:
+    if not db.table_exists("feed_partner_tenant"):
+        return FilterOptions()
+    scope_sql, scope_params = tenant_scope(user, "pt")
+    workloads = dict(db.execute("SELECT workload, display_name FROM feed_workloads ORDER BY 2"))
+    countries = [
+        r[0]
+        for r in db.execute(
+            f"SELECT DISTINCT country FROM feed_partner_tenant pt WHERE {scope_sql} ORDER BY 1",
+            scope_params,
+        )
+    ]
+    mpn_rows = db.execute(
+        "SELECT mpn_id, location_name FROM feed_partners WHERE partner_id = ? ORDER BY mpn_id",
+        [user.partner_id],
+    )
+    mpns = {m: n for m, n in mpn_rows if user.scope_mpns is None or m in user.scope_mpns}
+    top = db.scalar(
+        f"SELECT max(usage_pct) FROM feed_partner_tenant pt WHERE {scope_sql}", scope_params
+    )
+    return FilterOptions(workloads, countries, mpns, max(100.0, float(top or 0.0)))
+
+
+# -- one tenant ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TenantView:
+    """What a user may see of one tenant; ``status`` says which case applies."""
+
+    status: str  # 'visible' | 'not_found' | 'not_in_fasttrack'
+    tenant_id: str | None = None
+    tenant_name: str | None = None
+    tenant_domain: str | None = None
+    country: str | None = None
+    segment: str | None = None
+    eligible_licenses: int | None = None
+    mpn_ids: tuple[str, ...] = ()
+    usage_pct: float | None = None
+    mau: int = 0
+    pau: int = 0
+    potential_earnings: float = 0.0
+    unclaimed_opportunity: float = 0.0
+
+
+NOT_FOUND = TenantView("not_found")
+
+
+def tenant_view(db: Database, user: User, tenant_id: str | None) -> TenantView:
+    """The tenant if this user may see it. Unknown, foreign and out-of-scope look the same."""
+    canonical = normalise_tenant_id(tenant_id)
+    if canonical is None or not user.has_access or not db.table_exists("feed_partner_tenant"):
+        return NOT_FOUND
+    scope_sql, params = tenant_scope(user, "pt", fasttrack_only=False)
+    row = db.one(
+        "SELECT tenant_id, tenant_name, tenant_domain, country, segment, eligible_licenses, "
+        "mpn_ids, usage_pct, mau, pau, potential_earnings, unclaimed_opportunity, in_fasttrack "
+        f"FROM feed_partner_tenant pt WHERE pt.tenant_id = $tenant AND {scope_sql}",
+        {**params, "tenant": canonical},
+    )
+    if row is None:
+        return NOT_FOUND
+    status = "visible" if row[12] else "not_in_fasttrack"
+    return TenantView(
+        status,
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        int(row[5]),
+        tuple(row[6] or ()),
+        None if row[7] is None or pd.isna(row[7]) else float(row[7]),
+        int(row[8]),
+        int(row[9]),
+        float(row[10]),
+        float(row[11]),
+    )
+
+
+EXPORT_WORKLOAD_COLUMNS = [
+    "tenant_id",
+    "tenant_name",
+    "workload",
+    "claim_id",
+    "claim_status",
+    "mau",
+    "pau",
+    "usage_pct",
+    "hwm",
+    "opportunity_units",
+    "rate_per_unit",
+    "potential_earnings",
+]
+WORKLOAD_COLUMNS = [
+    "tenant_id",
+    "tenant_name",
+    "workload",
+    "display_name",
+    "claim_id",
+    "claim_status",
+    "mpn_id",
+    "mau",
+    "pau",
+    "entitlements",
+    "usage_pct",
+    "hwm",
+    "opportunity_units",
+    "rate_per_unit",
+    "potential_earnings",
+]
+
+
+def workloads_sql(user: User, tenant_filter: str = "") -> tuple[str, dict]:
+    """Workload rows the user may see: the partner's claims and the unclaimed, never others'."""
+    scope_sql, params = tenant_scope(user, "pt")
+    sql = f"""
+        WITH claims AS (
+            SELECT * FROM ({effective_claims_sql()}) c WHERE c.status IN {ACTIVE}
+        ),
+        tenants AS (
+            SELECT pt.tenant_id, pt.tenant_name FROM feed_partner_tenant pt
+            WHERE {scope_sql} {tenant_filter}
+        ),
+        rows AS (
+            SELECT t.tenant_id, t.tenant_name, tw.workload, c.claim_id, c.status AS claim_status,
+                   c.mpn_id, c.partner_id AS holder, tw.mau, tw.pau, tw.entitlements,
+                   tw.usage_pct, tw.hwm, tw.opportunity_units, tw.rate_per_unit,
+                   tw.opportunity_value
+            FROM tenants t JOIN feed_tenant_workload tw ON tw.tenant_id = t.tenant_id
+            LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
+            UNION ALL BY NAME
+            SELECT t.tenant_id, t.tenant_name, c.workload, c.claim_id, c.status AS claim_status,
+                   c.mpn_id, c.partner_id AS holder
+            FROM tenants t JOIN claims c ON c.tenant_id = t.tenant_id
+            WHERE NOT EXISTS (SELECT 1 FROM feed_tenant_workload tw
+                              WHERE tw.tenant_id = c.tenant_id AND tw.workload = c.workload)
+        )
+        SELECT r.tenant_id, r.tenant_name, r.workload, w.display_name, r.claim_id,
+               r.claim_status, r.mpn_id, r.mau, r.pau, r.entitlements, r.usage_pct, r.hwm,
+               r.opportunity_units, r.rate_per_unit, coalesce(r.opportunity_value, 0)
+               AS potential_earnings
+        FROM rows r JOIN feed_workloads w ON w.workload = r.workload
+        WHERE r.holder IS NULL OR r.holder = $partner
+    """
+    return sql, params
+
+
+def tenant_workloads(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
+    """The workloads of one visible tenant: claimed by the partner first, then unclaimed."""
+    sql, params = workloads_sql(user, "AND pt.tenant_id = $tenant")
+    params["tenant"] = tenant_id
+    return db.df(sql + " ORDER BY r.claim_id IS NULL, w.display_name", params)
+
+
+def tenant_trend(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
+    """Monthly MAU, PAU and Usage % per visible workload of one visible tenant."""
+    if tenant_view(db, user, tenant_id).status == "not_found":
+        return pd.DataFrame(
+            columns=["workload", "display_name", "month", "mau", "pau", "usage_pct"]
+        )
+    frame = db.df(
+        f"""
+        WITH claims AS (
+            SELECT * FROM ({effective_claims_sql()}) c WHERE c.status IN {ACTIVE}
+        )
+        SELECT tw.workload, w.display_name,
+               unnest(tw.months) AS month, unnest(tw.mau_series) AS mau,
+               unnest(tw.pau_series) AS pau
+        FROM feed_tenant_workload tw JOIN feed_workloads w ON w.workload = tw.workload
+        LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
+        WHERE tw.tenant_id = ? AND (c.partner_id IS NULL OR c.partner_id = ?)
+        ORDER BY w.display_name, month
+        """,
+        [tenant_id, user.partner_id],
+    )
+    frame["usage_pct"] = metrics.usage_pct(frame["mau"], frame["pau"]).to_numpy()
+    return frame

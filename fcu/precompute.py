@@ -1,0 +1,184 @@
+"""What the pages read, computed once per load (and per tenant after a claim in the app).
+
+- ``usage_tw``: one row per tenant-workload from the usage history: row and month counts
+  (for the key check), HWM, current-month MAU / PAU / entitlements and the monthly series.
+- ``tenant_workload``: usage_tw with the rate card and the figures of ``fcu.metrics``.
+- ``partner_tenant``: one row per partner and tenant on which the partner holds an active
+  claim: the tenant's attributes, the partner's MPN locations and claimed workloads there,
+  sums over the workloads the partner may see, and the flags the Tenants page filters on.
+
+Claims are the feed's plus those made in the app that the feed has not yet caught up with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+import pandas as pd
+
+from fcu import metrics
+
+ACTIVE = "('submitted', 'approved', 'approved-pending-data')"
+
+
+def effective_claims_sql(claims_table: str = "feed_claims") -> str:
+    """Every claim: the feed's, and the app's where the feed has none for that tenant-workload."""
+    return f"""
+        SELECT claim_id, tenant_id, workload, partner_id, mpn_id, status, submitted_on,
+               approved_on, 'feed' AS origin
+        FROM {claims_table}
+        UNION ALL
+        SELECT a.claim_id, a.tenant_id, a.workload, a.partner_id, a.mpn_id, a.status,
+               a.submitted_on, CAST(NULL AS DATE), 'app'
+        FROM app_claims a
+        WHERE NOT EXISTS (SELECT 1 FROM {claims_table} c
+                          WHERE c.tenant_id = a.tenant_id AND c.workload = a.workload)
+    """
+
+
+def build_usage_tw(cur: duckdb.DuckDBPyConnection, current_month: str) -> None:
+    """Aggregate stg_usage per tenant-workload into stg_usage_tw.
+
+    ``n_months`` counts distinct months with a bit per month (cheap: the usage table is
+    the only large one); past 64 months it falls back to count(DISTINCT month).
+    """
+    months = cur.execute("SELECT count(DISTINCT month) FROM stg_usage").fetchone()[0]
+    distinct_months = (
+        "bit_count(bit_or(CAST(1 AS UBIGINT) << m.idx))"
+        if months <= 64
+        else "count(DISTINCT u.month)"
+    )
+    cur.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stg_months AS
+        SELECT month, CAST(row_number() OVER (ORDER BY month) - 1 AS UBIGINT) AS idx
+        FROM (SELECT DISTINCT month FROM stg_usage WHERE month IS NOT NULL)
+        """
+    )
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TABLE stg_usage_tw AS
+        SELECT CAST(u.tenant_id AS VARCHAR) AS tenant_id, u.workload,
+               count(*) AS n_rows,
+               {distinct_months} AS n_months,
+               max(u.mau) AS hwm,
+               max(u.mau) FILTER (WHERE u.month = $cm) AS mau,
+               max(u.pau) FILTER (WHERE u.month = $cm) AS pau,
+               max(coalesce(u.entitlements, u.pau)) FILTER (WHERE u.month = $cm) AS entitlements,
+               list(u.month ORDER BY u.month) AS months,
+               list(u.mau ORDER BY u.month) AS mau_series,
+               list(u.pau ORDER BY u.month) AS pau_series
+        FROM stg_usage u JOIN stg_months m ON m.month = u.month
+        WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
+        GROUP BY u.tenant_id, u.workload
+        """,
+        {"cm": current_month},
+    )
+
+
+def _add_computed(
+    cur: duckdb.DuckDBPyConnection,
+    table: str,
+    inputs: str,
+    compute: Callable[[pd.DataFrame], pd.DataFrame],
+) -> None:
+    """Append the columns ``compute`` returns for ``SELECT inputs FROM table`` to the table."""
+    frame = cur.execute(f"SELECT {inputs} FROM {table}").df()
+    computed = compute(frame)
+    cur.register("computed_columns", computed)
+    try:
+        cur.execute(
+            f"CREATE OR REPLACE TABLE {table} AS "
+            f"SELECT t.*, c.* FROM {table} t POSITIONAL JOIN computed_columns c"
+        )
+    finally:
+        cur.unregister("computed_columns")
+
+
+def build_tenant_workload(cur: duckdb.DuckDBPyConnection) -> None:
+    """stg_tenant_workload: usage aggregates + rate card + metrics."""
+    cur.execute(
+        """
+        CREATE OR REPLACE TABLE stg_tenant_workload AS
+        SELECT tw.tenant_id, tw.workload, tw.mau, tw.pau, tw.entitlements, tw.hwm,
+               r.rate_per_unit, r.max_earning, r.min_pau,
+               tw.months, tw.mau_series, tw.pau_series
+        FROM stg_usage_tw tw LEFT JOIN stg_rate_card_final r ON r.workload = tw.workload
+        """
+    )
+    _add_computed(
+        cur,
+        "stg_tenant_workload",
+        "mau, pau, hwm, rate_per_unit, max_earning, min_pau",
+        metrics.workload_figures,
+    )
+
+
+def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
+    """Rows of partner_tenant from ``{prefix}_tenants`` etc.; optional SQL filter on tenant_id."""
+    claims = effective_claims_sql(f"{prefix}_claims")
+    where = f"AND c.tenant_id IN ({tenant_filter})" if tenant_filter else ""
+    return f"""
+        WITH claims AS (
+            SELECT * FROM ({claims}) c WHERE c.status IN {ACTIVE} {where}
+        ),
+        pt AS (
+            SELECT partner_id, tenant_id,
+                   list(DISTINCT mpn_id ORDER BY mpn_id) AS mpn_ids,
+                   list(workload ORDER BY workload) AS claimed_workloads,
+                   list(DISTINCT status ORDER BY status) AS claim_statuses
+            FROM claims GROUP BY partner_id, tenant_id
+        ),
+        visible AS (
+            SELECT pt.partner_id, pt.tenant_id, tw.workload, tw.mau, tw.pau, tw.usage_pct,
+                   tw.opportunity_value, c.partner_id AS holder
+            FROM pt
+            JOIN {prefix}_tenant_workload tw ON tw.tenant_id = pt.tenant_id
+            LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
+            WHERE c.partner_id IS NULL OR c.partner_id = pt.partner_id
+        ),
+        sums AS (
+            SELECT partner_id, tenant_id,
+                   CAST(coalesce(sum(mau), 0) AS BIGINT) AS mau,
+                   CAST(coalesce(sum(pau), 0) AS BIGINT) AS pau,
+                   coalesce(sum(opportunity_value) FILTER (WHERE holder IS NOT NULL), 0)
+                       AS potential_earnings,
+                   coalesce(sum(opportunity_value) FILTER (WHERE holder IS NULL), 0)
+                       AS unclaimed_opportunity,
+                   coalesce(bool_or(usage_pct > 100), false) AS over_100
+            FROM visible GROUP BY partner_id, tenant_id
+        )
+        SELECT pt.partner_id, pt.tenant_id, t.tenant_name, t.tenant_domain, t.country,
+               t.segment, t.eligible_licenses, t.eligible_licenses >= 150 AS in_fasttrack,
+               pt.mpn_ids, pt.claimed_workloads, pt.claim_statuses,
+               coalesce(s.mau, 0) AS mau, coalesce(s.pau, 0) AS pau,
+               coalesce(s.potential_earnings, 0) AS potential_earnings,
+               coalesce(s.unclaimed_opportunity, 0) AS unclaimed_opportunity,
+               coalesce(s.over_100, false) AS over_100,
+               t.segment = 'education' AS education
+        FROM pt
+        JOIN {prefix}_tenants t ON t.tenant_id = pt.tenant_id
+        LEFT JOIN sums s ON s.partner_id = pt.partner_id AND s.tenant_id = pt.tenant_id
+        ORDER BY pt.partner_id, t.tenant_name, pt.tenant_id
+    """
+
+
+def build_partner_tenant(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(f"CREATE OR REPLACE TABLE stg_partner_tenant AS {partner_tenant_sql('stg')}")
+    _add_computed(cur, "stg_partner_tenant", "mau, pau", metrics.tenant_figures)
+
+
+def refresh_partner_tenant(cur: duckdb.DuckDBPyConnection, tenant_id: str) -> None:
+    """Recompute feed_partner_tenant rows of one tenant (after a claim made in the app)."""
+    cur.execute("DELETE FROM feed_partner_tenant WHERE tenant_id = ?", [tenant_id])
+    frame = cur.execute(partner_tenant_sql("feed", "$tenant"), {"tenant": tenant_id}).df()
+    if frame.empty:
+        return
+    computed = metrics.tenant_figures(frame)
+    frame = pd.concat([frame.reset_index(drop=True), computed], axis=1)
+    cur.register("refreshed_rows", frame)
+    try:
+        cur.execute("INSERT INTO feed_partner_tenant BY NAME SELECT * FROM refreshed_rows")
+    finally:
+        cur.unregister("refreshed_rows")
