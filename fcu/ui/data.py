@@ -1,0 +1,27 @@
+"""The app's access to the database: one shared Database per process, opened on first use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fcu import db as fcu_db
+from fcu.portfolio import FeedStatus, feed_status
+
+
+@st.cache_resource(show_spinner=False)
+def _database(path: str) -> fcu_db.Database:
+    return fcu_db.shared(path)
+
+
+def database() -> fcu_db.Database:
+    """The process-wide Database for $FCU_DB (or data/fcu.duckdb)."""
+    return _database(str(fcu_db.db_path()))
+
+
+def current_feed() -> FeedStatus | None:
+    return feed_status(database())
+
+
+def clear_caches() -> None:
+    """After a write or a load: cached reads are stale."""
+    st.cache_data.clear()

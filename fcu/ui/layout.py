@@ -1,0 +1,70 @@
+"""What every page shares: the header with the feed's month, access checks, error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from fcu.access import User
+from fcu.ui import auth
+from fcu.ui.data import current_feed
+
+log = logging.getLogger("fcu")
+FETCH_ERROR = "An error occurred while fetching data, please refresh the page and retry."
+
+
+def frame(user: User | None) -> None:
+    """Banner and sidebar facts shown around every page."""
+    if auth.demo_mode():
+        st.sidebar.info(
+            "**Demo mode**: sign-in is not configured, so anyone can pick a sample user. "
+            "Configure sign-in before real data goes in (see the README)."
+        )
+    if user is not None:
+        st.sidebar.caption(f"{user.role_label} · {user.scope_label}")
+
+
+def header(title: str) -> None:
+    """The page title and the data's current month and load time."""
+    st.title(title)
+    try:
+        status = current_feed()
+    except Exception:  # noqa: BLE001 - reported, never shown as a trace
+        log.exception("reading the feed status failed")
+        st.error(FETCH_ERROR)
+        st.stop()
+    if status is None:
+        st.caption("No feed is loaded yet. An admin loads one on the Data page.")
+    else:
+        st.caption(
+            f"Data for **{status.current_month}** · feed loaded "
+            f"{status.loaded_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def require(user: User | None, *, revenue: bool = False, admin: bool = False) -> User:
+    """Stop the page unless the user has a role (and revenue or admin rights if asked)."""
+    if user is None or not user.has_access:
+        st.error("You need the Executive report viewer or Report viewer role to see this page.")
+        st.stop()
+    if revenue and not user.sees_revenue:
+        st.error("This page is for Executive report viewers.")
+        st.stop()
+    if admin and not user.is_admin:
+        st.error("This page is for admins of your partner.")
+        st.stop()
+    return user
+
+
+@contextmanager
+def fetching() -> Iterator[None]:
+    """Run data reads; on failure log the cause and show the one sentence users get."""
+    try:
+        yield
+    except Exception:  # noqa: BLE001
+        log.exception("a page failed while reading data")
+        st.error(FETCH_ERROR)
+        st.stop()
