@@ -182,6 +182,12 @@ class Database:
                 "Restore it from a backup, or move it aside and run `python -m fcu init` "
                 "to create a new one."
             ) from exc
+        # Times are stored and shown in UTC, whatever the machine's zone; DuckDB's memory
+        # is bounded (it spills big sorts and aggregates to disk rather than grow).
+        self._con.execute("SET GLOBAL TimeZone = 'UTC'")
+        self._con.execute(
+            "SET GLOBAL memory_limit = ?", [os.environ.get("FCU_DUCKDB_MEMORY", "1GB")]
+        )
         if not read_only:
             self.migrate()
 

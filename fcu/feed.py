@@ -632,7 +632,7 @@ def _finalise_small_tables(cur: duckdb.DuckDBPyConnection, current_month: str) -
     )
     cur.execute(
         "CREATE OR REPLACE TABLE stg_referrals AS SELECT rfa_id, CAST(tenant_id AS VARCHAR) "
-        "AS tenant_id, partner_id, mpn_id, assigned_at, "
+        "AS tenant_id, partner_id, mpn_id, CAST(assigned_at AS TIMESTAMP) AS assigned_at, "
         "list_filter(list_transform(string_split(workloads, ';'), lambda w: trim(w)), "
         "lambda w: w <> '') "
         "AS workloads, au_pct, source FROM stg_referrals"
@@ -643,7 +643,7 @@ def _finalise_small_tables(cur: duckdb.DuckDBPyConnection, current_month: str) -
     )
     cur.execute(
         "CREATE OR REPLACE TABLE stg_meta AS SELECT CAST(? AS VARCHAR) AS current_month, "
-        "current_timestamp AS loaded_at",
+        "CAST(current_timestamp AS TIMESTAMP) AS loaded_at",
         [current_month],
     )
 

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real DuckDB file holding the hand-made fixture feed and its users.
+
+The feed in tests/data/feed_small has known answers (its README lists them); each test
+gets its own copy of the database file, so tests never see each other's writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fcu import db as fcu_db
+from fcu import feed, users
+from fcu.access import User
+
+DATA = Path(__file__).parent / "data"
+FIXTURE_FEED = DATA / "feed_small"
+
+# email -> User; partner P1 is "Northwind", P2 "Fabrikam" (see tests/data/feed_small/README.md)
+FIXTURE_USERS = {
+    u.email: u
+    for u in [
+        User("admin@northwind.example", "P1", "executive", True, None, "Avery Admin"),
+        User("exec@northwind.example", "P1", "executive", False, None, "Emery Executive"),
+        User("report@northwind.example", "P1", "report", False, None, "Riley Report"),
+        User("exec.m11@northwind.example", "P1", "executive", False, ("M11",), "Sam M11"),
+        User("report.m12@northwind.example", "P1", "report", False, ("M12",), "Robin M12"),
+        User("norole@northwind.example", "P1", None, False, None, "Nico No-role"),
+        User("admin@fabrikam.example", "P2", "executive", True, None, "Fran Fabrikam"),
+    ]
+}
+
+
+@pytest.fixture(scope="session")
+def fixture_db_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "fcu.duckdb"
+    database = fcu_db.Database(path)
+    result = feed.load_feed(database, FIXTURE_FEED, loaded_by="tests")
+    assert result.ok, [str(p) for p in result.problems]
+    users.add_many(database, list(FIXTURE_USERS.values()), actor="tests")
+    database.execute("CHECKPOINT")
+    database.close()
+    return path
+
+
+@pytest.fixture
+def db_path(fixture_db_template, tmp_path) -> Path:
+    """A private copy of the fixture database file."""
+    path = tmp_path / "fcu.duckdb"
+    shutil.copy(fixture_db_template, path)
+    return path
+
+
+@pytest.fixture
+def db(db_path):
+    database = fcu_db.Database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def user():
+    """Look up a fixture user by email: user('report@northwind.example')."""
+    return lambda email: FIXTURE_USERS[email]
+
+
+@pytest.fixture
+def app_env(db_path, monkeypatch):
+    """Point the app (AppTest, same process) at a private copy of the fixture database."""
+    monkeypatch.setenv("FCU_DB", str(db_path))
+    fcu_db.forget_shared()
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield db_path
+    st.cache_resource.clear()
+    fcu_db.forget_shared()
