@@ -330,8 +330,31 @@ def _stage_csv(
     for line, *rest in rows:
         column, message = _reject_message(spec, tuple(rest))
         problems.append(Problem(fname, int(line), column, message))
+    if rows:
+        # Rejected lines are left out of the staging table, so a row's line number is its
+        # rowid + 2 plus the rejected lines before it: keep where each shift starts.
+        cur.execute(
+            f"CREATE OR REPLACE TABLE stg_{spec.name}__shift AS SELECT line - 2 - "
+            f"(row_number() OVER (ORDER BY line) - 1) AS shift_at FROM "
+            f"(SELECT DISTINCT line FROM {rej})"
+        )
     cur.execute(f"DROP TABLE IF EXISTS {rej}; DROP TABLE IF EXISTS {scan}")
     return problems
+
+
+def line_expr(cur: duckdb.DuckDBPyConnection, name: str, alias: str, parquet: bool) -> str:
+    """SQL for the file line (CSV, after the header) or row number (Parquet) of a staged row."""
+    if parquet:
+        return f"{alias}.rowid + 1"
+    shifted = cur.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [f"stg_{name}__shift"]
+    ).fetchone()[0]
+    if not shifted:
+        return f"{alias}.rowid + 2"
+    return (
+        f"{alias}.rowid + 2 + (SELECT count(*) FROM stg_{name}__shift s "
+        f"WHERE s.shift_at <= {alias}.rowid)"
+    )
 
 
 def _stage_parquet(cur: duckdb.DuckDBPyConnection, spec: FileSpec, path: Path) -> list[Problem]:
@@ -559,15 +582,19 @@ def rules() -> list[Rule]:
     return out
 
 
-def check_staged(cur: duckdb.DuckDBPyConnection, staged: set[str]) -> tuple[list[Problem], int]:
+def check_staged(
+    cur: duckdb.DuckDBPyConnection, staged: set[str], names: dict[str, str]
+) -> tuple[list[Problem], int]:
     """Run every rule whose tables are staged; return listed problems and the total count."""
     problems: list[Problem] = []
     total = 0
     for rule in rules():
         if rule.file not in staged or any(n not in staged for n in rule.needs):
             continue
+        fname = names[rule.file]
+        line = line_expr(cur, rule.file, "t", fname.endswith(".parquet"))
         sql = (
-            f"SELECT t.rowid + 2 AS line, {rule.message} AS message "
+            f"SELECT {line} AS line, {rule.message} AS message "
             f"FROM stg_{rule.file} AS t WHERE {rule.where}"
         )
         count = cur.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
@@ -575,7 +602,6 @@ def check_staged(cur: duckdb.DuckDBPyConnection, staged: set[str]) -> tuple[list
             continue
         total += count
         listed = cur.execute(f"{sql} ORDER BY line LIMIT {MAX_LISTED_PER_RULE}").fetchall()
-        fname = f"{rule.file}.csv"
         for line, message in listed:
             problems.append(Problem(fname, int(line), rule.column, message))
         if count > len(listed):
@@ -655,8 +681,9 @@ def _usage_key_problems(cur: duckdb.DuckDBPyConnection, fname: str) -> tuple[lis
     ).fetchone()[0]
     if not bad_pairs:
         return [], 0
+    line = line_expr(cur, "usage", "u", fname.endswith(".parquet"))
     sql = (
-        "SELECT line FROM (SELECT u.rowid + 2 AS line, row_number() OVER (PARTITION BY "
+        f"SELECT line FROM (SELECT {line} AS line, row_number() OVER (PARTITION BY "
         "u.tenant_id, u.workload, u.month ORDER BY u.rowid) AS n FROM stg_usage u "
         "WHERE (CAST(u.tenant_id AS VARCHAR), u.workload) IN "
         "(SELECT (tenant_id, workload) FROM stg_usage_tw WHERE n_rows <> n_months)) WHERE n > 1"
@@ -754,11 +781,8 @@ def _load_locked(db: Database, folder: Path, say: Progress, result: LoadResult) 
                 staged.add(spec.name)  # still checked, so that every problem is listed
 
         say(0.6, "Checking values, keys and references")
-        found, count = check_staged(cur, staged)
-        problems += [
-            Problem(names.get(p.file.removesuffix(".csv"), p.file), p.line, p.column, p.message)
-            for p in found
-        ]
+        found, count = check_staged(cur, staged, names)
+        problems += found
         total += count
         current_month = None
         if "usage" in staged:
