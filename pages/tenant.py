@@ -1,6 +1,81 @@
-"""Page under construction in this change set."""
+"""Tenant details, addressed by ?tenant=<Tenant ID> so a link can be shared."""
 
-from fcu.ui import auth, layout
+import plotly.express as px
+import streamlit as st
+
+from fcu import portfolio
+from fcu.ui import auth, layout, tables
+from fcu.ui.data import database
+
+# One sentence for unknown, malformed, out-of-scope and other partners' IDs alike: it must
+# not reveal whether a tenant exists.
+NOT_AVAILABLE = (
+    "No tenant with this Tenant ID is available to you. Check the ID, or open the tenant "
+    "from the Tenants page."
+)
 
 user = layout.require(auth.current_user())
-layout.header("tenant")
+layout.header("Tenant details")
+db = database()
+requested = st.query_params.get("tenant", "")
+
+with layout.fetching():
+    view = portfolio.tenant_view(db, user, requested)
+if view.status == "not_found":
+    st.warning(NOT_AVAILABLE)
+    st.page_link("pages/tenants.py", label="Back to Tenants", icon=":material/arrow_back:")
+    st.stop()
+
+st.header(tables.plain(view.tenant_name))
+st.caption("Tenant ID")
+st.code(view.tenant_id, language=None)
+if view.status == "not_in_fasttrack":
+    st.info(
+        "This tenant is not in FastTrack: it has fewer than 150 FastTrack-eligible licences. "
+        "FCU shows no usage or earnings figures for it, although your partner holds a claim "
+        "on it."
+    )
+    st.stop()
+st.caption(
+    f"{tables.plain(view.tenant_domain)} · {view.country} · {view.segment} · "
+    f"MPN location {', '.join(view.mpn_ids)}"
+)
+
+tiles = st.columns(5 if user.sees_revenue else 3)
+tiles[0].metric("Usage %", tables.pct(view.usage_pct), help="Σ MAU / Σ PAU × 100.")
+tiles[1].metric("MAU", tables.count(view.mau), help="Monthly active users (28 days).")
+tiles[2].metric("PAU", tables.count(view.pau), help="Paid available units.")
+if user.sees_revenue:
+    tiles[3].metric("Potential earnings", tables.usd(view.potential_earnings))
+    tiles[4].metric("Unclaimed opportunity", tables.usd(view.unclaimed_opportunity))
+
+with layout.fetching():
+    workloads = portfolio.tenant_workloads(db, user, view.tenant_id)
+    trend = portfolio.tenant_trend(db, user, view.tenant_id)
+
+st.subheader("Workloads")
+st.caption(
+    "Workloads your partner has claimed, then those no partner has claimed yet. "
+    "Workloads claimed by another partner are not listed."
+)
+st.dataframe(tables.workloads_table(workloads, user), hide_index=True)
+
+st.subheader("Usage trend")
+if trend.empty:
+    st.info("No monthly usage has been reported for this tenant's workloads yet.")
+else:
+    left, right = st.columns(2)
+    for column, field, label in ((left, "usage_pct", "Usage %"), (right, "mau", "MAU")):
+        figure = px.line(
+            trend,
+            x="month",
+            y=field,
+            color="display_name",
+            markers=True,
+            labels={"month": "Month", field: label, "display_name": "Workload"},
+            title=f"{label} per workload",
+        )
+        figure.update_xaxes(type="category")
+        column.plotly_chart(figure, width="stretch")
+
+# Workspace sections (notes, contacts, service status, intent notes) follow.
