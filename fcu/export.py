@@ -105,3 +105,8 @@ def workloads_table(db: Database, user: User) -> pd.DataFrame:
     sql, params = portfolio.workloads_sql(user)
     frame = db.df(sql + " ORDER BY r.tenant_name, r.tenant_id, r.workload", params)
     return frame[portfolio.EXPORT_WORKLOAD_COLUMNS]
+
+
+# The partner's workspace registers notes, contacts, service-status, intent-notes, claims, audit.
+WORKSPACE_TABLES = ("notes", "contacts", "service-status", "intent-notes", "claims", "audit")
+from fcu import claims, contacts, intent, notes, service_status  # noqa: E402,F401

@@ -23,7 +23,9 @@ ACTIVE = "('submitted', 'approved', 'approved-pending-data')"
 
 
 def effective_claims_sql(claims_table: str = "feed_claims") -> str:
-    """Every claim: the feed's, and the app's where the feed has none for that tenant-workload."""
+    """Every claim: the feed's, and the app's until the feed carries a claim for that
+    tenant-workload (an active one, or one submitted on or after the app's, e.g. its denial);
+    an older denied or disassociated feed claim does not hide a new claim made in the app."""
     return f"""
         SELECT claim_id, tenant_id, workload, partner_id, mpn_id, status, submitted_on,
                approved_on, 'feed' AS origin
@@ -33,7 +35,8 @@ def effective_claims_sql(claims_table: str = "feed_claims") -> str:
                a.submitted_on, CAST(NULL AS DATE), 'app'
         FROM app_claims a
         WHERE NOT EXISTS (SELECT 1 FROM {claims_table} c
-                          WHERE c.tenant_id = a.tenant_id AND c.workload = a.workload)
+                          WHERE c.tenant_id = a.tenant_id AND c.workload = a.workload
+                            AND (c.status IN {ACTIVE} OR c.submitted_on >= a.submitted_on))
     """
 
 

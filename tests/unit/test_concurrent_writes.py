@@ -1,0 +1,83 @@
+"""Twenty people writing to one tenant at once: every write lands exactly once."""
+
+from __future__ import annotations
+
+import threading
+
+from fcu import contacts, notes, service_status
+from fcu.contacts import ContactInput
+from fcu.notes import NoteInput, StaleEdit
+
+ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
+WRITERS = 20
+
+
+def test_twenty_writers_at_once(db, user):
+    exec_ = user("exec@northwind.example")
+    start = threading.Barrier(WRITERS)
+    failures: list[BaseException] = []
+
+    def write(number: int) -> None:
+        try:
+            start.wait()
+            if number % 2:
+                notes.add_note(db, exec_, ALPHA, NoteInput(risks=f"note {number}"))
+            else:
+                contact = ContactInput(
+                    kind="partner",
+                    name=f"Person {number}",
+                    email=f"p{number}@northwind.example",
+                    services=("exchange",),
+                )
+                contacts.create_contact(db, exec_, ALPHA, contact)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    stored_notes = sorted(notes.notes(db, exec_, ALPHA)["risks"])
+    assert stored_notes == sorted(f"note {n}" for n in range(1, WRITERS, 2))
+    stored_contacts = sorted(contacts.contacts(db, exec_, ALPHA)["email"])
+    assert stored_contacts == sorted(f"p{n}@northwind.example" for n in range(0, WRITERS, 2))
+    assert db.scalar("SELECT count(*) FROM audit WHERE action IN ('note.add', 'contact.add')") == 20
+
+
+def test_same_email_and_same_status_at_once_store_one(db, user):
+    """Writers racing for one key: one wins, the others are refused with a sentence."""
+    exec_ = user("exec@northwind.example")
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def write(number: int) -> None:
+        start.wait()
+        try:
+            if number % 2:
+                contact = ContactInput(
+                    kind="partner",
+                    name=f"P{number}",
+                    email="same@x.example",
+                    services=("exchange",),
+                )
+                contacts.create_contact(db, exec_, ALPHA, contact)
+            else:
+                rows = [("Deployed", None, None, 1000)]
+                service_status.save_status(db, exec_, ALPHA, "exchange", rows, 0)
+            outcomes.append("saved")
+        except StaleEdit:
+            outcomes.append("stale")
+        except ValueError as exc:
+            outcomes.append("already" if "already a contact" in str(exc) else repr(exc))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes).count("saved") == 2, outcomes
+    assert set(outcomes) <= {"saved", "stale", "already"}, outcomes
+    assert db.scalar("SELECT count(*) FROM contacts WHERE email = 'same@x.example'") == 1
+    assert db.scalar("SELECT version FROM service_status") == 1
