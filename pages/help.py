@@ -36,8 +36,8 @@ with layout.fetching():
 st.subheader("Who am I in FCU?")
 st.text(f"Signed in as {user.email}: {user.role_label}, scope {user.scope_label}.")
 st.markdown(
-    f"You can see **{visible:,}** tenants: those on which your partner holds an active claim "
-    "(submitted, approved or approved pending data)"
+    f"You can see **{visible:,}** tenant{'' if visible == 1 else 's'}: those on which your "
+    "partner holds an active claim (submitted, approved or approved pending data)"
     + ("" if user.scope_mpns is None else ", made under your MPN locations")
     + ", with at least 150 FastTrack-eligible licences."
 )

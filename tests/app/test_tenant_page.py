@@ -1,0 +1,117 @@
+"""Tenant details (AppTest), opened by ?tenant=<Tenant ID>: figures, workloads, trend, and the
+one message for every tenant a user may not see. Figures: tests/data/feed_small/README.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fcu.ui import keys
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
+BETA = "aaaaaaaa-0000-0000-0000-000000000002"
+GAMMA = "aaaaaaaa-0000-0000-0000-000000000003"
+DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+NOT_AVAILABLE = (
+    "No tenant with this Tenant ID is available to you. Check the ID, or open the tenant "
+    "from the Tenants page."
+)
+
+
+def open_tenant(email: str, tenant: str) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=30)
+    at.secrets["fcu_tests"] = "demo mode"
+    at.session_state[keys.DEMO_EMAIL] = email
+    at.run()
+    at.switch_page("pages/tenant.py")
+    at.query_params["tenant"] = tenant
+    return at.run()
+
+
+def workloads(at: AppTest) -> dict[str, dict]:
+    return {row["Workload"]: row for row in at.dataframe[0].value.to_dict("records")}
+
+
+def test_executive_sees_the_tenant_its_workloads_and_trend(app_env):
+    at = open_tenant("exec@northwind.example", ALPHA)
+    assert not at.exception and not at.error
+    assert [h.value for h in at.header] == ["Alpha Corp"]
+    assert [c.value for c in at.code] == [ALPHA]
+    assert {m.label: m.value for m in at.metric} == {
+        "Usage %": "50.7 %",
+        "MAU": "760",
+        "PAU": "1,500",
+        "Potential earnings": "$2,000",
+        "Unclaimed opportunity": "$0",
+    }
+    rows = workloads(at)
+    assert list(rows) == ["Exchange Online", "Microsoft Intune", "Microsoft Viva"]
+    assert rows["Exchange Online"] == {
+        "Workload": "Exchange Online",
+        "Claim": "C1 (Approved)",
+        "MPN location": "M11",
+        "Incentives available": "Yes",
+        "Usage %": "70.0 %",
+        "MAU": "700",
+        "PAU": "1,000",
+        "HWM": "800",
+        "Potential earnings": "$2,000",
+    }
+    assert rows["Microsoft Intune"]["Claim"] == "Unclaimed — can be claimed"
+    assert rows["Microsoft Intune"]["Incentives available"] == "Yes"
+    assert rows["Microsoft Viva"]["Incentives available"] == "No"
+    assert len(at.get("plotly_chart")) == 2
+    assert any("2026-10" in c.value for c in at.caption)
+
+
+def test_pau_zero_has_no_usage_and_over_100_is_not_capped(app_env):
+    rows = workloads(open_tenant("exec@northwind.example", BETA))
+    assert rows["Exchange Online"]["Usage %"] == "120.0 %"
+    assert rows["Exchange Online"]["Claim"] == "C4 (Submitted)"
+    assert rows["Microsoft Teams"]["Usage %"] == "—"
+
+
+def test_report_viewer_sees_no_revenue(app_env):
+    at = open_tenant("report@northwind.example", ALPHA)
+    assert [m.label for m in at.metric] == ["Usage %", "MAU", "PAU"]
+    table = at.dataframe[0].value
+    assert "Potential earnings" not in table.columns
+    assert "$" not in table.to_csv()
+
+
+def test_other_partner_sees_only_their_claim_and_unclaimed_workloads(app_env):
+    rows = workloads(open_tenant("admin@fabrikam.example", ALPHA))
+    assert rows["Microsoft Teams"]["Claim"] == "C2 (Approved)"
+    assert rows["Microsoft Teams"]["Potential earnings"] == "$40"
+    assert "Exchange Online" not in rows  # Northwind's claim is not listed
+
+
+def test_claimed_tenant_under_150_licences_says_it_is_not_in_fasttrack(app_env):
+    at = open_tenant("exec@northwind.example", GAMMA)
+    assert [h.value for h in at.header] == ["Gamma Small"]
+    assert "not in FastTrack" in at.info[0].value
+    assert "fewer than 150 FastTrack-eligible licences" in at.info[0].value
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize(
+    ("email", "tenant"),
+    [
+        ("exec@northwind.example", DELTA),  # only another partner's (and a dead) claim
+        ("exec@northwind.example", "bbbbbbbb-0000-0000-0000-000000000001"),  # unknown
+        ("exec@northwind.example", "not-a-guid'; DROP TABLE users; --"),  # malformed
+        ("exec@northwind.example", ""),  # no ID at all
+        ("exec.m11@northwind.example", BETA),  # outside the user's MPN scope
+        ("admin@fabrikam.example", BETA),  # another partner's tenant
+        ("admin@fabrikam.example", GAMMA),  # another partner's, not in FastTrack
+    ],
+)
+def test_every_unavailable_tenant_gets_the_same_message(app_env, email, tenant):
+    at = open_tenant(email, tenant)
+    assert not at.exception and not at.error
+    assert [w.value for w in at.warning] == [NOT_AVAILABLE]
+    assert not at.header and not at.code and not at.metric and not at.dataframe
