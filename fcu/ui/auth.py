@@ -1,22 +1,157 @@
-"""Who is signed in. Demo mode (no [auth] in secrets): a "Signed in as" picker of the users
-in the database and a banner; the OpenID Connect flow replaces it when configured."""
+"""Who is signed in.
+
+Two modes, chosen by the secrets file (``.streamlit/secrets.toml``) alone:
+
+- **OpenID Connect** when it has an ``[auth]`` section: people sign in with ``st.login``
+  (Microsoft Entra ID in practice) and ``st.user.email`` is matched, case-insensitively, to a
+  user in the database. Nothing a visitor sends (URL, widget, session state) can choose who
+  they are; the demo picker does not exist in this mode.
+- **Demo** otherwise: a "Signed in as" picker of the users in the database, under a banner.
+  ``FCU_REQUIRE_SIGN_IN=1`` makes the app refuse to run in demo mode.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Callable, Mapping
+from typing import NoReturn
+
 import streamlit as st
 
-from fcu import access
+from fcu import access, config
 from fcu.access import User
 from fcu.ui import keys
 from fcu.ui.data import database
 
+log = logging.getLogger("fcu")
+
+HOW_TO_CONFIGURE = (
+    "Sign-in is required (FCU_REQUIRE_SIGN_IN=1) but not configured: add an [auth] section "
+    "to .streamlit/secrets.toml as shown in .streamlit/secrets.toml.example and the README's "
+    "Sign-in section, then restart FCU."
+)
+SECRETS_UNREADABLE = (
+    "FCU cannot read its secrets file (.streamlit/secrets.toml), so it cannot tell whether "
+    "sign-in is configured. Fix the file (the server log says what is wrong) and restart FCU."
+)
+NO_EMAIL = (
+    "Your sign-in did not include an email address, so FCU cannot tell who you are. Ask your "
+    "administrator to add the email claim to the sign-in (see the README's Sign-in section)."
+)
+
+
+class _Unreadable(Exception):
+    """A secrets file exists but Streamlit could not load it."""
+
+
+def _auth_section() -> Mapping | None:
+    """The [auth] section of the secrets, or None when there is none."""
+    if st.secrets.load_if_toml_exists():
+        section = st.secrets.get("auth")
+        return section if isinstance(section, Mapping) else None
+    # No file at all means demo mode; a file that exists but does not load must not
+    # quietly fall back to demo mode (that would open the app to anyone).
+    paths = st.get_option("secrets.files") or []
+    if any(os.path.isfile(p) for p in paths):
+        raise _Unreadable
+    return None
+
 
 def demo_mode() -> bool:
-    return True
+    """True when sign-in is not configured (no [auth] in the secrets)."""
+    try:
+        return _auth_section() is None
+    except _Unreadable:
+        return False
+
+
+def _logged_in() -> bool:
+    """Signed in through OpenID Connect (st.user comes from Streamlit's signed cookie)."""
+    return st.user.get("is_logged_in") is True
+
+
+def signed_in_email() -> str | None:
+    """The email of whoever is signed in (normalised), or None.
+
+    In OpenID Connect mode only ``st.user`` counts; in demo mode, the picked sample user.
+    """
+    if demo_mode():
+        if config.require_sign_in():
+            return None
+        email = st.session_state.get(keys.DEMO_EMAIL)
+    else:
+        if not _logged_in():
+            return None
+        email = st.user.get("email")
+    if not isinstance(email, str) or not email.strip():
+        return None
+    return access.normalise_email(email)
+
+
+def current_user() -> User | None:
+    """Who is signed in and has a user record, for pages (draws nothing)."""
+    email = signed_in_email()
+    return access.get_user(database(), email) if email else None
 
 
 def sign_in() -> User | None:
-    """Draw the sign-in controls in the sidebar and return who is signed in (dashboard only)."""
+    """Draw the sign-in controls and return who is signed in (dashboard only).
+
+    Stops the run (nothing else is drawn) until the person has signed in.
+    """
+    try:
+        section = _auth_section()
+    except _Unreadable:
+        log.error("secrets file present but unreadable; refusing to start")
+        _only(lambda: st.error(SECRETS_UNREADABLE))
+    if section is None:
+        if config.require_sign_in():
+            _only(lambda: st.error(HOW_TO_CONFIGURE))
+        return _demo_picker()
+    problems = config.auth_problems(section)
+    if problems:
+        log.error("sign-in configuration is incomplete: %s", " ".join(problems))
+        message = (
+            "Sign-in is configured but incomplete: "
+            + " ".join(problems)
+            + " Fix .streamlit/secrets.toml (see the README's Sign-in section) and restart FCU."
+        )
+        _only(lambda: st.error(message))
+    if not _logged_in():
+        _only(_sign_in_screen)
+    if signed_in_email() is None:
+        _only(_no_email_screen)
+    return current_user()
+
+
+def _only(draw: Callable[[], object]) -> NoReturn:
+    """Show one screen and stop: no navigation, so no page of the app runs (whatever the URL)."""
+    st.navigation([st.Page(draw, title="FCU", default=True)], position="hidden").run()
+    st.stop()
+
+
+def _sign_in_screen() -> None:
+    st.title("FCU")
+    st.write("Sign in with your work account to see your partner's customers.")
+    if st.button("Sign in", type="primary", icon=":material/login:"):
+        st.login()
+
+
+def _no_email_screen() -> None:
+    st.error(NO_EMAIL)
+    sign_out_button()
+
+
+def sign_out_button() -> None:
+    """A "Sign out" button in the sidebar, when signed in through OpenID Connect."""
+    if demo_mode() or not _logged_in():
+        return
+    if st.sidebar.button("Sign out", icon=":material/logout:"):
+        st.logout()
+
+
+def _demo_picker() -> User | None:
     db = database()
     people = access.list_users(db)
     if not people:
@@ -36,9 +171,3 @@ def sign_in() -> User | None:
         help="Demo mode: pick any sample user to see FCU through their role and scope.",
     )
     return current_user()
-
-
-def current_user() -> User | None:
-    """Who is signed in, for pages (draws nothing)."""
-    email = st.session_state.get(keys.DEMO_EMAIL)
-    return access.get_user(database(), email) if email else None

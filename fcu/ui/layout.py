@@ -18,13 +18,20 @@ FETCH_ERROR = "An error occurred while fetching data, please refresh the page an
 
 def frame(user: User | None) -> None:
     """Banner and sidebar facts shown around every page."""
-    if auth.demo_mode():
+    demo = auth.demo_mode()
+    if demo:
         st.sidebar.info(
             "**Demo mode**: sign-in is not configured, so anyone can pick a sample user. "
             "Configure sign-in before real data goes in (see the README)."
         )
+    else:
+        email = auth.signed_in_email()
+        if email:
+            st.sidebar.text(f"Signed in as {email}")
     if user is not None:
         st.sidebar.caption(f"{user.role_label} · {user.scope_label}")
+    if not demo:
+        auth.sign_out_button()
 
 
 def header(title: str) -> None:

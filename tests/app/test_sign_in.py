@@ -1,0 +1,167 @@
+"""Sign-in as people meet it (AppTest): OpenID Connect when [auth] is configured, demo mode
+when it is not, and FCU_REQUIRE_SIGN_IN. The real browser flow is tests/e2e/test_oidc_sign_in.py.
+
+``at.secrets`` decides the mode for the app code (an entry other than ``auth`` keeps a
+developer's own .streamlit/secrets.toml out of the test); ``at.user`` is what Streamlit's
+signed cookie would give ``st.user``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fcu.ui import auth, keys
+
+ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = str(ROOT / "dashboard.py")
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "a-test-cookie-secret-of-forty-characters!",
+    "client_id": "fcu-test",
+    "client_secret": "fcu-test-secret",
+    "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration",
+}
+ALPHA_ID = "aaaaaaaa-0000-0000-0000-000000000001"
+TENANT_NAMES = ("Alpha Corp", "Beta School", "Gamma Small", "Delta Gov")
+
+
+def app(*, oidc: bool, user: dict | None = None, demo_email: str | None = None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=30)
+    at.secrets["auth" if oidc else "fcu_tests"] = AUTH if oidc else "demo mode"
+    at.user = user if user is not None else {"is_logged_in": False}
+    if demo_email:
+        at.session_state[keys.DEMO_EMAIL] = demo_email
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything a person reads on the screen, main area and sidebar."""
+    parts = [e.value for kind in ("title", "markdown", "caption", "text") for e in at.get(kind)]
+    parts += [e.value for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
+    parts += [b.label for b in at.button]
+    return "\n".join(str(p) for p in parts)
+
+
+def signed_in(email: str) -> dict:
+    return {"is_logged_in": True, "email": email, "name": "Someone"}
+
+
+def assert_no_data(at: AppTest) -> None:
+    shown = texts(at)
+    for name in TENANT_NAMES:
+        assert name not in shown
+    assert not at.dataframe and not at.table and not at.metric
+    assert not any(s.label == "Signed in as" for s in at.selectbox), "no demo picker"
+
+
+def test_oidc_asks_for_sign_in_and_shows_nothing_else(app_env):
+    at = app(oidc=True, demo_email="admin@northwind.example").run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert "Sign in with your work account" in texts(at)
+    assert "Demo mode" not in texts(at)
+    assert_no_data(at)
+
+
+# Streamlit runs a script of pages/ on its own (without dashboard.py) for the first run of a
+# server process, when that run's URL names the page: each page must refuse by itself.
+PAGE_FILES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
+
+
+def page_alone(name: str, *, oidc: bool, user: dict, demo_email: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=30)
+    at.secrets["auth" if oidc else "fcu_tests"] = AUTH if oidc else "demo mode"
+    at.user = user
+    at.query_params["tenant"] = ALPHA_ID
+    if demo_email:
+        at.session_state[keys.DEMO_EMAIL] = demo_email
+    return at.run()
+
+
+@pytest.mark.parametrize("name", PAGE_FILES)
+def test_no_page_or_url_reveals_data_before_sign_in(app_env, name):
+    at = page_alone(
+        name, oidc=True, user={"is_logged_in": False}, demo_email="admin@northwind.example"
+    )
+    assert not at.exception
+    assert_no_data(at)
+
+
+@pytest.mark.parametrize("name", PAGE_FILES)
+def test_no_page_reveals_data_when_demo_mode_is_refused(app_env, monkeypatch, name):
+    monkeypatch.setenv("FCU_REQUIRE_SIGN_IN", "1")
+    at = page_alone(name, oidc=False, user={}, demo_email="admin@northwind.example")
+    assert not at.exception
+    assert_no_data(at)
+
+
+def test_signed_in_email_is_matched_case_insensitively(app_env):
+    at = app(oidc=True, user=signed_in("Exec@NorthWind.Example")).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Signed in as exec@northwind.example" in shown
+    assert "Executive report viewer · Entire organisation" in shown
+    assert "Sign out" in [b.label for b in at.button]
+    assert "Demo mode" not in shown
+    assert not any(s.label == "Signed in as" for s in at.selectbox)
+
+
+def test_demo_email_in_session_state_is_ignored_when_signed_in(app_env):
+    # A report viewer cannot become the admin by setting the demo picker's session key.
+    at = app(
+        oidc=True, user=signed_in("report@northwind.example"), demo_email="admin@northwind.example"
+    ).run()
+    shown = texts(at)
+    assert "Report viewer · Entire organisation" in shown
+    assert "(admin)" not in shown and "Executive" not in shown
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/admin.py")  # no Admin page in their navigation
+
+
+def test_a_person_without_a_user_record_sees_only_help(app_env):
+    at = app(oidc=True, user=signed_in("stranger@contoso.example")).run()
+    assert not at.exception
+    shown = texts(at)
+    assert "Signed in as stranger@contoso.example" in shown
+    assert "Sign out" in [b.label for b in at.button]
+    for name in TENANT_NAMES:
+        assert name not in shown
+    assert "Report viewer" in shown  # the roles explanation
+    tenant = page_alone("tenant.py", oidc=True, user=signed_in("stranger@contoso.example"))
+    assert_no_data(tenant)
+
+
+def test_a_sign_in_without_email_is_explained(app_env):
+    at = app(oidc=True, user={"is_logged_in": True, "sub": "abc"}).run()
+    assert [e.value for e in at.error] == [auth.NO_EMAIL]
+    assert_no_data(at)
+
+
+def test_an_incomplete_auth_section_is_explained_and_nothing_runs(app_env):
+    at = app(oidc=True)
+    at.secrets["auth"] = {k: v for k, v in AUTH.items() if k != "client_secret"}
+    at.run()
+    assert len(at.error) == 1 and "[auth] client_secret is missing." in at.error[0].value
+    assert not at.button
+    assert_no_data(at)
+
+
+def test_demo_mode_without_auth(app_env, monkeypatch):
+    monkeypatch.delenv("FCU_REQUIRE_SIGN_IN", raising=False)
+    at = app(oidc=False, demo_email="report@northwind.example").run()
+    assert not at.exception
+    assert at.sidebar.selectbox[0].label == "Signed in as"
+    assert "Demo mode" in texts(at)
+    assert "Sign out" not in [b.label for b in at.button]
+
+
+def test_required_sign_in_refuses_demo_mode(app_env, monkeypatch):
+    monkeypatch.setenv("FCU_REQUIRE_SIGN_IN", "1")
+    at = app(oidc=False, demo_email="admin@northwind.example").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [auth.HOW_TO_CONFIGURE]
+    assert texts(at) == auth.HOW_TO_CONFIGURE  # one sentence, nothing else
+    assert not at.selectbox and not at.button and not at.sidebar.children
