@@ -151,7 +151,8 @@ MIGRATIONS: list[str] = [
         rfa_id         VARCHAR NOT NULL,
         acceptance     VARCHAR NOT NULL DEFAULT 'pending',  -- pending | accepted | declined
         decline_reason VARCHAR,
-        status         VARCHAR,
+        status         VARCHAR,                             -- see fcu.referrals.STATUSES
+        decided_at     TIMESTAMP,                           -- when last accepted or declined
         version        INTEGER NOT NULL DEFAULT 1,
         updated_by     VARCHAR NOT NULL,
         updated_at     TIMESTAMP NOT NULL DEFAULT current_timestamp,

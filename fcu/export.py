@@ -107,6 +107,9 @@ def workloads_table(db: Database, user: User) -> pd.DataFrame:
     return frame[portfolio.EXPORT_WORKLOAD_COLUMNS]
 
 
+# Tables registered by the modules that own them (imported last: they use ``table``).
+from fcu import earnings, referrals  # noqa: E402,F401
+
 # The partner's workspace registers notes, contacts, service-status, intent-notes, claims, audit.
 WORKSPACE_TABLES = ("notes", "contacts", "service-status", "intent-notes", "claims", "audit")
 from fcu import claims, contacts, intent, notes, service_status  # noqa: E402,F401

@@ -17,3 +17,18 @@ TENANT_DESCENDING = "fcu_tenants_descending"
 TENANT_PAGER = "fcu_tenants_pager"
 TENANT_TABLE = "fcu_tenants_table"  # the table's row selection
 FLASH = "fcu_flash"  # a message to show once on the next run (e.g. "Note saved")
+# Referrals page
+REFERRAL_SEARCH = "fcu_referrals_search"
+REFERRAL_ACCEPTANCE = "fcu_referrals_acceptance"
+REFERRAL_STATUSES = "fcu_referrals_statuses"
+REFERRAL_LATE = "fcu_referrals_late"
+REFERRAL_OPEN = "fcu_referrals_open"  # the RFA ID whose details are shown
+REFERRAL_REASON = "fcu_referrals_reason"  # decline reason being typed
+REFERRAL_STATUS = "fcu_referrals_status"  # status being chosen
+REFERRAL_MESSAGE = "fcu_referrals_message"  # (kind, text) after accept/decline/status
+# Earnings, Data and Admin pages
+EARNINGS_TARGET = "fcu_earnings_target"  # what-if target Usage %
+DATA_UPLOAD = "fcu_data_upload"
+DATA_RESULT = "fcu_data_result"  # the last upload's outcome, shown once
+ADMIN_EDIT = "fcu_admin_edit"  # email of the user being edited ('' for a new one)
+ADMIN_MESSAGE = "fcu_admin_message"  # (kind, text) after a save or removal

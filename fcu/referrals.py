@@ -1,0 +1,360 @@
+"""Referrals (RFAs) assigned to the partner: the list, one referral's details, and the
+partner's own record of each (accepted or declined, and a status kept up to date).
+
+The feed says which referrals exist (``feed_referrals``); the partner's answers live in
+``referral_state`` (one row per partner and RFA, created on the first change) and every
+change is audited in the same transaction. Changes carry the version the user saw, so a
+change made on a stale screen is refused instead of silently overwriting another's.
+
+Rules:
+- A user sees the referrals assigned to their partner under the MPN locations of their
+  scope, on tenants in FastTrack (a tenant under 150 licences is listed nowhere).
+- Acceptance is ``pending`` until someone accepts or declines; declining needs a reason
+  and closes the referral. Accepting again after a decline (or declining after an
+  accept) is allowed and audited: people change their minds.
+- Status, kept by the partner: New → Contacted → In progress → Completed, or Closed.
+- Flag "not accepted in 7 days": still pending 7 days after assignment, or accepted
+  more than 7 days after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import pandas as pd
+
+from fcu import audit, export, portfolio
+from fcu.access import User, mpn_scope, redact
+from fcu.db import Database
+
+STATUSES: dict[str, str] = {
+    "new": "New",
+    "contacted": "Contacted",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "closed": "Closed",
+}
+ACCEPTANCE: dict[str, str] = {
+    "pending": "Not answered yet",
+    "accepted": "Accepted",
+    "declined": "Declined",
+}
+ACCEPT_WITHIN_DAYS = 7
+MAX_REASON = 1000
+MAX_SEARCH = 200
+AU_PENDING = "AU % is not known yet: it appears two to three days after the referral is assigned."
+LIST_COLUMNS = [
+    "rfa_id",
+    "tenant_name",
+    "tenant_id",
+    "tenant_domain",
+    "mpn_id",
+    "assigned_at",
+    "workloads",
+    "au_pct",
+    "source",
+    "acceptance",
+    "status",
+    "not_accepted_in_7_days",
+    "decline_reason",
+    "updated_by",
+    "updated_at",
+    "version",
+]
+EXPORT_COLUMNS = [c for c in LIST_COLUMNS if c != "version"]
+
+
+class ReferralError(ValueError):
+    """A change that cannot be made (message is a sentence saying what to do)."""
+
+
+class ReferralConflict(ReferralError):
+    """Someone else changed the referral since the user read it."""
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    search: str = ""
+    acceptance: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    not_accepted_in_7_days: bool = False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _base_sql(user: User, now: datetime) -> tuple[str, dict]:
+    scope_sql, params = mpn_scope(user, "r.mpn_id")
+    params.update(partner=user.partner_id, deadline=now - timedelta(days=ACCEPT_WITHIN_DAYS))
+    sql = f"""
+        SELECT r.rfa_id, t.tenant_name, r.tenant_id, t.tenant_domain, r.mpn_id, r.assigned_at,
+               r.workloads, r.au_pct, r.source,
+               coalesce(s.acceptance, 'pending') AS acceptance,
+               coalesce(s.status, 'new') AS status,
+               coalesce(
+                   (coalesce(s.acceptance, 'pending') = 'pending' AND r.assigned_at < $deadline)
+                   OR (s.acceptance = 'accepted'
+                       AND s.decided_at > r.assigned_at + INTERVAL {ACCEPT_WITHIN_DAYS} DAY),
+                   false) AS not_accepted_in_7_days,
+               s.decline_reason, s.updated_by, s.updated_at,
+               coalesce(s.version, 0) AS version
+        FROM feed_referrals r
+        JOIN feed_tenants t ON t.tenant_id = r.tenant_id
+        LEFT JOIN referral_state s ON s.partner_id = r.partner_id AND s.rfa_id = r.rfa_id
+        WHERE r.partner_id = $partner AND t.eligible_licenses >= 150 AND {scope_sql}
+    """
+    return sql, params
+
+
+def _display_workloads(db: Database, frame: pd.DataFrame) -> pd.DataFrame:
+    names = dict(db.execute("SELECT workload, display_name FROM feed_workloads"))
+    frame["workloads"] = frame["workloads"].map(
+        lambda keys: [names.get(k, k) for k in (list(keys) if keys is not None else [])]
+    )
+    return frame
+
+
+def referrals(
+    db: Database,
+    user: User,
+    filters: ReferralFilters = ReferralFilters(),  # noqa: B008 - frozen, safe as a default
+    *,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """The referrals the user may see that pass the filters, newest first (unredacted)."""
+    if not user.has_access or not db.table_exists("feed_referrals"):
+        return pd.DataFrame(columns=LIST_COLUMNS)
+    sql, params = _base_sql(user, now or _now())
+    where = []
+    search = (filters.search or "").strip()[:MAX_SEARCH].lower()
+    if search:
+        where.append(
+            "(contains(lower(tenant_name), $search) OR contains(lower(tenant_domain), $search) "
+            "OR contains(tenant_id, $search) OR contains(lower(rfa_id), $search))"
+        )
+        params["search"] = search
+    if filters.acceptance:
+        where.append("acceptance = ANY($acceptance::VARCHAR[])")
+        params["acceptance"] = list(filters.acceptance)
+    if filters.statuses:
+        where.append("status = ANY($statuses::VARCHAR[])")
+        params["statuses"] = list(filters.statuses)
+    if filters.not_accepted_in_7_days:
+        where.append("not_accepted_in_7_days")
+    sql = f"SELECT * FROM ({sql})" + (f" WHERE {' AND '.join(where)}" if where else "")
+    frame = db.df(sql + " ORDER BY assigned_at DESC, rfa_id", params)
+    return _display_workloads(db, frame)[LIST_COLUMNS]
+
+
+@dataclass(frozen=True)
+class ReferralDetail:
+    rfa_id: str
+    tenant_id: str
+    tenant_name: str
+    tenant_domain: str
+    mpn_id: str
+    assigned_at: datetime
+    workloads: tuple[str, ...]
+    au_pct: float | None
+    source: str | None
+    acceptance: str
+    status: str
+    decline_reason: str | None
+    not_accepted_in_7_days: bool
+    version: int
+    usage_link: str | None  # "tenant?tenant=<id>" once the partner has a claim there
+    contacts: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    notes: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+
+    @property
+    def au_message(self) -> str | None:
+        return AU_PENDING if self.au_pct is None else None
+
+
+CONTACT_COLUMNS = ["kind", "name", "email", "country", "services", "survey_eligible"]
+NOTE_COLUMNS = [
+    "created_at",
+    "author",
+    "onboarding_scope",
+    "risks",
+    "next_actions",
+    "next_action_date",
+    "next_action_owner",
+]
+NOTE_TEXT = ("onboarding_scope", "risks", "next_actions")
+
+
+def referral(
+    db: Database, user: User, rfa_id: str, *, now: datetime | None = None
+) -> ReferralDetail | None:
+    """One referral if the user may see it (None for unknown, foreign or out of scope)."""
+    if not user.has_access or not db.table_exists("feed_referrals") or not rfa_id:
+        return None
+    sql, params = _base_sql(user, now or _now())
+    frame = db.df(f"SELECT * FROM ({sql}) WHERE rfa_id = $rfa", {**params, "rfa": rfa_id})
+    if frame.empty:
+        return None
+    row = _display_workloads(db, frame).iloc[0]
+    tenant_id = row["tenant_id"]
+    visible = portfolio.tenant_view(db, user, tenant_id).status == "visible"
+    contacts = db.df(
+        "SELECT kind, name, email, country, services, survey_eligible FROM contacts "
+        "WHERE partner_id = ? AND tenant_id = ? ORDER BY kind, name",
+        [user.partner_id, tenant_id],
+    )
+    notes = db.df(
+        f"SELECT {', '.join(NOTE_COLUMNS)} FROM notes WHERE partner_id = ? AND tenant_id = ? "
+        "ORDER BY created_at DESC, note_id DESC",
+        [user.partner_id, tenant_id],
+    )
+    au = row["au_pct"]
+    return ReferralDetail(
+        rfa_id=row["rfa_id"],
+        tenant_id=tenant_id,
+        tenant_name=row["tenant_name"],
+        tenant_domain=row["tenant_domain"],
+        mpn_id=row["mpn_id"],
+        assigned_at=row["assigned_at"],
+        workloads=tuple(row["workloads"]),
+        au_pct=None if au is None or pd.isna(au) else float(au),
+        source=row["source"],
+        acceptance=row["acceptance"],
+        status=row["status"],
+        decline_reason=None if pd.isna(row["decline_reason"]) else row["decline_reason"],
+        not_accepted_in_7_days=bool(row["not_accepted_in_7_days"]),
+        version=int(row["version"]),
+        usage_link=f"tenant?tenant={tenant_id}" if visible else None,
+        contacts=redact(user, contacts),
+        notes=redact(user, notes, NOTE_TEXT),
+    )
+
+
+# -- changes -------------------------------------------------------------------------------
+def _change(
+    db: Database,
+    user: User,
+    rfa_id: str,
+    expected_version: int,
+    action: str,
+    apply: dict,
+    now: datetime | None = None,
+) -> int:
+    """Apply ``apply`` (column -> value) to the referral's state; return the new version."""
+    if not user.has_access:
+        raise ReferralError("You need a role to work on referrals. Ask an admin of your partner.")
+    detail = referral(db, user, rfa_id, now=now)
+    if detail is None:
+        raise ReferralError(
+            f"Referral {rfa_id!r} is not one of your referrals. Pick one from the list."
+        )
+
+    def work(cur: duckdb.DuckDBPyConnection) -> int:
+        row = cur.execute(
+            "SELECT acceptance, decline_reason, status, version FROM referral_state "
+            "WHERE partner_id = ? AND rfa_id = ?",
+            [user.partner_id, rfa_id],
+        ).fetchone()
+        version = row[3] if row else 0
+        if version != expected_version:
+            raise ReferralConflict(
+                f"Someone else changed referral {rfa_id} after you opened it. "
+                "Reload the page to see their change, then try again."
+            )
+        before = {
+            "acceptance": row[0] if row else "pending",
+            "decline_reason": row[1] if row else None,
+            "status": row[2] if row else "new",
+        }
+        after = {**before, **{k: v for k, v in apply.items() if k in before}}
+        decided = "acceptance" in apply
+        if row is None:
+            cur.execute(
+                "INSERT INTO referral_state (partner_id, rfa_id, acceptance, decline_reason, "
+                "status, decided_at, version, updated_by) VALUES (?, ?, ?, ?, ?, "
+                "CASE WHEN ? THEN current_timestamp END, 1, ?)",
+                [
+                    user.partner_id,
+                    rfa_id,
+                    after["acceptance"],
+                    after["decline_reason"],
+                    after["status"],
+                    decided,
+                    user.email,
+                ],
+            )
+        else:
+            cur.execute(
+                "UPDATE referral_state SET acceptance = ?, decline_reason = ?, status = ?, "
+                "decided_at = CASE WHEN ? THEN current_timestamp ELSE decided_at END, "
+                "version = version + 1, updated_by = ?, updated_at = current_timestamp "
+                "WHERE partner_id = ? AND rfa_id = ?",
+                [
+                    after["acceptance"],
+                    after["decline_reason"],
+                    after["status"],
+                    decided,
+                    user.email,
+                    user.partner_id,
+                    rfa_id,
+                ],
+            )
+        audit.record(
+            cur,
+            actor=user.email,
+            action=action,
+            partner_id=user.partner_id,
+            tenant_id=detail.tenant_id,
+            entity_key=rfa_id,
+            before=before,
+            after=after,
+        )
+        return version + 1
+
+    return db.write(work)
+
+
+def accept(db: Database, user: User, rfa_id: str, expected_version: int) -> int:
+    """Accept a referral (its status stays as it was, New by default)."""
+    return _change(
+        db,
+        user,
+        rfa_id,
+        expected_version,
+        "referral.accept",
+        {"acceptance": "accepted", "decline_reason": None},
+    )
+
+
+def decline(db: Database, user: User, rfa_id: str, reason: str, expected_version: int) -> int:
+    """Decline a referral with a reason (required); its status becomes Closed."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReferralError(
+            "Give a reason for declining (for example: no capacity in that region), "
+            "then press Decline again."
+        )
+    if len(reason) > MAX_REASON:
+        raise ReferralError(f"Keep the reason under {MAX_REASON} characters.")
+    return _change(
+        db,
+        user,
+        rfa_id,
+        expected_version,
+        "referral.decline",
+        {"acceptance": "declined", "decline_reason": reason, "status": "closed"},
+    )
+
+
+def set_status(db: Database, user: User, rfa_id: str, status: str, expected_version: int) -> int:
+    """Keep the referral's status up to date (one of STATUSES)."""
+    if status not in STATUSES:
+        raise ReferralError(f"Choose a status among {', '.join(STATUSES.values())}.")
+    return _change(db, user, rfa_id, expected_version, "referral.status", {"status": status})
+
+
+@export.table("referrals", text_columns=("decline_reason",))
+def referrals_table(db: Database, user: User) -> pd.DataFrame:
+    return referrals(db, user)[EXPORT_COLUMNS]
