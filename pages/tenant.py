@@ -4,7 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from fcu import portfolio
-from fcu.ui import auth, layout, tables
+from fcu.ui import auth, layout, tables, workspace
 from fcu.ui.data import database
 
 # One sentence for unknown, malformed, out-of-scope and other partners' IDs alike: it must
@@ -79,3 +79,4 @@ else:
         column.plotly_chart(figure, width="stretch")
 
 # Workspace sections (notes, contacts, service status, intent notes) follow.
+workspace.render(db, user, view)

@@ -32,3 +32,19 @@ DATA_UPLOAD = "fcu_data_upload"
 DATA_RESULT = "fcu_data_result"  # the last upload's outcome, shown once
 ADMIN_EDIT = "fcu_admin_edit"  # email of the user being edited ('' for a new one)
 ADMIN_MESSAGE = "fcu_admin_message"  # (kind, text) after a save or removal
+# Tenant details: the partner's workspace (fcu/ui/workspace.py). Keys ending in ":" are
+# prefixes completed with the tenant (and workload or row) they belong to.
+WS_NOTE_FORM = "fcu_ws_note_form:"  # + tenant: the Add note form is open
+WS_NOTE_HISTORY = "fcu_ws_note_history:"  # + tenant: View all history is on
+WS_CONTACT_MODE = "fcu_ws_contact_mode:"  # + tenant: 'new' | 'edit' | 'delete' | None
+WS_CONTACT_PICK = "fcu_ws_contact_pick:"  # + tenant: the contact chosen to edit or delete
+WS_CONTACT_VERSION = "fcu_ws_contact_version:"  # + tenant: {contact_id: version when opened}
+WS_CONTACT_FIELD = "fcu_ws_contact_field:"  # + mode:contact:field: the form's widgets
+WS_STATUS_WORKLOAD = "fcu_ws_status_workload:"  # + tenant: the workload whose status is shown
+WS_STATUS_ROWS = "fcu_ws_status_rows:"  # + tenant:workload: {"uids": [...], "version": n}
+WS_STATUS_FIELD = "fcu_ws_status_field:"  # + tenant:workload:uid:level: a row's widgets
+WS_INTENT_WORKLOAD = "fcu_ws_intent_workload:"  # + tenant: the workload whose note is shown
+WS_INTENT_TEXT = "fcu_ws_intent_text:"  # + tenant:workload: the note being written
+WS_INTENT_BASE = "fcu_ws_intent_base:"  # + tenant:workload: current note ID when writing began
+WS_CLAIM_WORKLOAD = "fcu_ws_claim_workload:"  # + tenant: the workload to claim
+WS_CLAIM_MPN = "fcu_ws_claim_mpn:"  # + tenant: the MPN location to claim under

@@ -1,0 +1,218 @@
+"""The workspace sections of Tenant details (AppTest): notes, contacts, claim, service status
+and intent notes, as each role sees them. Figures: tests/data/feed_small/README.md."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from fcu import contacts
+from fcu import db as fcu_db
+from fcu.ui import keys
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
+EXEC = "exec@northwind.example"
+
+
+def open_tenant(email: str, tenant: str = ALPHA) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=30)
+    at.secrets["fcu_tests"] = "demo mode"
+    at.session_state[keys.DEMO_EMAIL] = email
+    at.run()
+    at.switch_page("pages/tenant.py")
+    at.query_params["tenant"] = tenant
+    return at.run()
+
+
+def by_label(elements, label: str):
+    found = [e for e in elements if e.label == label]
+    assert found, f"no element labelled {label!r}"
+    return found[0]
+
+
+def texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def said(elements) -> list[str]:
+    """Messages as a user reads them (the app escapes markdown in user-facing sentences)."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
+
+
+def add_note(at: AppTest, risks: str, **fields) -> AppTest:
+    by_label(at.button, "+ Add note").click().run()
+    by_label(at.text_area, "Risks").input(risks)
+    for label, value in fields.items():
+        by_label(at.text_area, label).input(value)
+    return by_label(at.button, "Save").click().run()
+
+
+def test_notes_newest_first_four_shown_and_all_history(app_env):
+    at = open_tenant(EXEC)
+    assert "No status notes yet. Use + Add note to record the first one." in [
+        i.value for i in at.info
+    ]
+    by_label(at.button, "+ Add note").click().run()
+    by_label(at.button, "Save").click().run()  # empty: refused, the form stays
+    assert said(at.error) == [
+        "The note is empty: write the onboarding scope, risks or next actions."
+    ]
+    by_label(at.text_area, "Next actions").input("Call the CIO")
+    at.date_input[0].set_value(date(2026, 12, 1))
+    by_label(at.button, "Save").click().run()
+    assert said(at.success) == ["Note saved."]
+    for number in range(2, 6):
+        at = add_note(at, f"risk {number}")
+    assert not at.exception
+    shown = texts(at)
+    assert shown.index("risk 5") < shown.index("risk 4") < shown.index("risk 2")
+    assert "risk 1" not in shown and "Call the CIO" not in shown  # only the latest four
+    assert "The latest 4 of 5 notes, newest first." in [c.value for c in at.caption]
+    by_label(at.toggle, "View all history").set_value(True).run()
+    history = at.dataframe[-1].value
+    assert list(history["Next actions"]) == ["", "", "", "", "Call the CIO"]
+    assert str(history["Next action date"].iloc[-1]) == "2026-12-01"
+
+
+def test_long_and_hostile_notes_are_shown_as_text(app_env):
+    at = open_tenant(EXEC)
+    hostile = "<script>alert(1)</script> **not bold** [link](http://x.example)"
+    at = add_note(at, hostile, **{"Onboarding scope": "word " * 100})
+    assert hostile in texts(at)
+    assert ("word " * 100).strip() in [e.value for e in at.expander[0].text]
+    assert any(t.endswith(" …") for t in texts(at))
+    assert not any("<script>" in m.value for m in at.markdown)
+
+
+def test_contacts_refusal_then_saved_and_survey_warning(app_env):
+    at = open_tenant(EXEC)
+    warning = [w.value for w in at.warning if "survey eligible" in w.value]
+    assert warning and warning[0].startswith("No customer contact is survey eligible")
+    by_label(at.button, "New").click().run()
+    by_label(at.text_input, "Name").input("Kim <b>Lee</b>")
+    by_label(at.text_input, "Email").input("kim@alpha.example")
+    by_label(at.text_input, "Country/Region").input("United States")
+    by_label(at.multiselect, "Services assisted with").select("exchange")
+    by_label(at.radio, "Survey eligible").set_value("Yes")
+    by_label(at.button, "Save").click().run()
+    assert said(at.error) == [
+        "A customer contact needs Survey language: fill it in and save again."
+    ]
+    by_label(at.selectbox, "Survey language").set_value("English")
+    by_label(at.button, "Save").click().run()
+    assert said(at.success) == ["Contact saved."]
+    table = at.dataframe[1].value
+    assert list(table["Name"]) == ["Kim <b>Lee</b>"]
+    assert list(table["Survey eligible"]) == ["Yes"]
+    assert not [w for w in at.warning if "survey eligible" in w.value]
+    # A Report viewer sees the contact masked and no way to change it.
+    report = open_tenant("report@northwind.example")
+    assert list(report.dataframe[1].value["Name"]) == ["•••"]
+    assert list(report.dataframe[1].value["Email"]) == ["•••"]
+    assert "New" not in [b.label for b in report.button]
+    assert "Report viewers see contacts masked and cannot change them." in [
+        c.value for c in report.caption
+    ]
+
+
+def test_partner_contact_has_no_survey_box_and_edit_is_versioned(app_env, db_path, user):
+    at = open_tenant(EXEC)
+    by_label(at.button, "New").click().run()
+    by_label(at.radio, "Contact type").set_value("partner").run()
+    assert "Survey eligible" not in [r.label for r in at.radio]
+    assert "Country/Region" not in [t.label for t in at.text_input]
+    by_label(at.text_input, "Name").input("Pat")
+    by_label(at.text_input, "Email").input("pat@northwind.example")
+    by_label(at.multiselect, "Services assisted with").select("exchange")
+    by_label(at.button, "Save").click().run()
+    assert said(at.success) == ["Contact saved."]
+    by_label(at.button, "Edit").click().run()
+    # Someone else edits the contact meanwhile (same process, same database).
+    database = fcu_db.shared(db_path)
+    contact = contacts.contacts(database, user(EXEC), ALPHA).iloc[0]
+    changed = contacts.ContactInput(
+        "partner", "Pat B", "pat@northwind.example", services=("exchange",)
+    )
+    contacts.edit_contact(database, user(EXEC), ALPHA, int(contact["contact_id"]), changed, 1)
+    by_label(at.text_input, "Name").input("Patricia")
+    by_label(at.button, "Save").click().run()
+    assert said(at.error)[0].startswith(
+        "Someone else changed this contact after you opened it. Reload the page"
+    )
+
+
+def test_claim_an_unclaimed_workload_shows_its_number(app_env):
+    at = open_tenant(EXEC)
+    by_label(at.selectbox, "Workload").set_value("intune")
+    by_label(at.selectbox, "MPN location").set_value("M12")
+    [b for b in at.button if b.label == "Claim workload"][0].click().run()
+    assert said(at.success) == [
+        "Claimed Microsoft Intune: claim number APP-000001 (submitted under M12)."
+    ]
+    rows = {r["Workload"]: r for r in at.dataframe[0].value.to_dict("records")}
+    assert rows["Microsoft Intune"]["Claim"] == "APP-000001 (Submitted)"
+
+
+def status_selectbox(at: AppTest):
+    return [s for s in at.selectbox if s.key == keys.WS_STATUS_WORKLOAD + ALPHA][0]
+
+
+def test_service_status_refused_until_counts_sum(app_env):
+    at = open_tenant(EXEC)
+    status_selectbox(at).set_value("exchange").run()
+    assert "**Total entitlements: 1,000**" in [m.value for m in at.markdown]
+    by_label(at.selectbox, "L1").set_value("Blocked").run()
+    assert by_label(at.selectbox, "L2").options == [
+        "Technical",
+        "Licensing",
+        "Customer readiness",
+        "Compliance or legal",
+    ]
+    by_label(at.selectbox, "L2").set_value("Licensing").run()
+    assert by_label(at.selectbox, "L3").options == [
+        "Licences not assigned",
+        "Licence type unsuitable",
+    ]
+    by_label(at.selectbox, "L3").set_value("Licences not assigned")
+    by_label(at.number_input, "Count").set_value(900)
+    by_label(at.button, "Save service status").click().run()
+    assert said(at.error) == [
+        "The counts add up to 900 but the workload has 1,000 entitlements: add 100 so they match."
+    ]
+    by_label(at.number_input, "Count").set_value(1000)
+    by_label(at.button, "Save service status").click().run()
+    assert said(at.success) == ["Service status of Exchange Online saved (version 1)."]
+    assert by_label(at.selectbox, "L2").value == "Licensing"
+    # In progress takes no L2.
+    by_label(at.selectbox, "L1").set_value("In progress").run()
+    assert by_label(at.selectbox, "L2").disabled
+
+
+def test_intent_note_warns_as_written_and_saves(app_env):
+    at = open_tenant("report@northwind.example")
+    text_area = [t for t in at.text_area if t.label.startswith("New intent note for")][0]
+    text_area.input("For now the customer waits.").run()
+    warnings = said(at.warning)
+    assert any(w.startswith("Ambiguous timing ('for now')") for w in warnings)
+    assert any(w.startswith("No reason given") for w in warnings)
+    by_label(at.button, "Save intent note").click().run()
+    assert not at.exception
+    assert "For now the customer waits." in texts(at)
+    text_area = [t for t in at.text_area if t.label.startswith("New intent note for")][0]
+    text_area.input("No intent because the customer uses another vendor.").run()
+    assert said(at.success)[-1] == "No warnings: the note follows the guidelines."
+
+
+def test_another_partner_sees_none_of_it(app_env):
+    at = add_note(open_tenant(EXEC), "Northwind secret")
+    assert "Northwind secret" in texts(at)
+    other = open_tenant("admin@fabrikam.example")
+    assert not other.exception
+    assert "Northwind secret" not in texts(other)
+    assert "No status notes yet. Use + Add note to record the first one." in [
+        i.value for i in other.info
+    ]
