@@ -64,6 +64,16 @@ LIST_COLUMNS = [
     "version",
 ]
 EXPORT_COLUMNS = [c for c in LIST_COLUMNS if c != "version"]
+LIST_LABELS = {  # the columns the Referrals page shows, in order, with their headings
+    "tenant_name": "Tenant",
+    "rfa_id": "RFA ID",
+    "assigned_at": "Assigned (UTC)",
+    "acceptance": "Acceptance",
+    "status": "Status",
+    "not_accepted_in_7_days": "Not accepted in 7 days",
+    "mpn_id": "MPN ID",
+    "workloads": "RFA workloads",
+}
 
 
 class ReferralError(ValueError):
@@ -172,6 +182,24 @@ class ReferralDetail:
     @property
     def au_message(self) -> str | None:
         return AU_PENDING if self.au_pct is None else None
+
+    @property
+    def facts(self) -> list[str]:
+        """The referral's facts, one line each, as shown on the page (plain text)."""
+        lines = [
+            f"Tenant: {self.tenant_name}",
+            f"Tenant domain: {self.tenant_domain}",
+            f"Tenant ID: {self.tenant_id}",
+            f"RFA ID: {self.rfa_id}  ·  MPN ID: {self.mpn_id}",
+            f"Assigned: {self.assigned_at:%Y-%m-%d %H:%M} UTC",
+            f"RFA workloads: {', '.join(self.workloads) or '-'}",
+            f"Acceptance: {ACCEPTANCE[self.acceptance]}  ·  Status: {STATUSES[self.status]}",
+        ]
+        if self.decline_reason:
+            lines.append(f"Decline reason: {self.decline_reason}")
+        if self.au_pct is not None:
+            lines.append(f"AU %: {self.au_pct:.1f} %")
+        return lines
 
 
 CONTACT_COLUMNS = ["kind", "name", "email", "country", "services", "survey_eligible"]

@@ -13,6 +13,7 @@ from fcu.access import (
     AccessDenied,
     User,
     get_user,
+    list_users,
     normalise_email,
     user_from_row,
     valid_email,
@@ -169,3 +170,23 @@ def get_user_in(cur: duckdb.DuckDBPyConnection, email: str) -> User | None:
 def add_many(db: Database, users: Sequence[User], actor: str = "fcu init") -> None:
     for user in users:
         save_user(db, actor, user)
+
+
+# -- the Admin page ------------------------------------------------------------------------
+def mpn_locations(db: Database, partner_id: str) -> dict[str, str]:
+    """The partner's MPN locations: MPN ID -> location name (for choosing a scope)."""
+    if not db.table_exists("feed_partners"):
+        return {}
+    return dict(
+        db.execute(
+            "SELECT mpn_id, location_name FROM feed_partners WHERE partner_id = ? ORDER BY mpn_id",
+            [partner_id],
+        )
+    )
+
+
+def partner_users(db: Database, admin: User) -> list[User]:
+    """The users of the admin's own partner (never another partner's)."""
+    if not admin.is_admin:
+        raise AccessDenied("Only an admin of your partner can manage users and load feeds.")
+    return list_users(db, admin.partner_id)

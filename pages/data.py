@@ -1,6 +1,79 @@
-"""Page under construction in this change set."""
+"""Data (admins): load a feed by upload, and see what was loaded, when and by whom."""
 
-from fcu.ui import auth, layout
+import streamlit as st
 
-user = layout.require(auth.current_user())
-layout.header("data")
+from fcu import loads
+from fcu.feed import FeedError
+from fcu.ui import auth, keys, layout
+from fcu.ui.data import clear_caches, database
+
+user = layout.require(auth.current_user(), admin=True)
+layout.header("Data")
+limit_mb = st.get_option("server.maxUploadSize")
+st.caption(
+    "Load a new feed: upload a zip of the feed's files (partners, tenants, workloads, usage, "
+    "claims, referrals, rate_card as .csv or .parquet) or the files themselves, then press "
+    "Check and load. A feed with any problem changes nothing and every problem is listed "
+    "below by file, line and column: fix them and upload again. A good feed replaces the "
+    f"previous one for everyone. Uploads up to {limit_mb:,} MB."
+)
+db = database()
+
+uploads = st.file_uploader(
+    "Feed files or a zip of them",
+    type=["zip", "csv", "parquet"],
+    accept_multiple_files=True,
+    key=keys.DATA_UPLOAD,
+)
+if st.button("Check and load", type="primary", disabled=not uploads):
+    bar = st.progress(0.0, text="Starting")
+    try:
+        result = loads.load_upload(
+            db,
+            user,
+            [(f.name, f.getvalue()) for f in uploads],
+            progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text),
+        )
+    except FeedError as exc:
+        bar.empty()
+        st.error(str(exc))
+    else:
+        bar.progress(1.0, text="Done")
+        if result.ok:
+            clear_caches()
+            st.success(
+                f"Feed loaded in {result.seconds:.1f} s. Current month: {result.current_month}."
+            )
+        else:
+            st.error(
+                f"Feed refused: {result.problem_count:,} problem(s); nothing was changed. "
+                "Fix them in the files and upload again."
+            )
+            st.dataframe(loads.problems_frame(result.problems), hide_index=True)
+
+st.subheader("Loads")
+with layout.fetching():
+    past = loads.history(db, user)
+    refused = loads.last_refused(db, user)
+if past.empty:
+    st.caption("No feed has been loaded yet.")
+else:
+    st.dataframe(
+        past,
+        hide_index=True,
+        column_config={
+            "load_id": "Load",
+            "started_at": st.column_config.DatetimeColumn("Started (UTC)"),
+            "finished_at": st.column_config.DatetimeColumn("Finished (UTC)"),
+            "loaded_by": "By",
+            "outcome": "Outcome",
+            "current_month": "Current month",
+            "rows_per_file": "Rows per file",
+            "error_count": "Problems",
+        },
+    )
+if refused is not None:
+    when, problems = refused
+    st.subheader("Problems of the last refused load")
+    st.caption(f"Refused at {when:%Y-%m-%d %H:%M} UTC; the feed in use is the one before it.")
+    st.dataframe(problems, hide_index=True)

@@ -20,23 +20,21 @@ db = database()
 
 def change(action: str, rfa_id: str, version: int) -> None:
     """Button callback: runs before the rerun, with the version the user was looking at."""
+    reason = st.session_state.get(f"{keys.REFERRAL_REASON}_{rfa_id}", "")
+    status = st.session_state.get(f"{keys.REFERRAL_STATUS}_{rfa_id}", "")
     try:
         if action == "accept":
             referrals.accept(db, user, rfa_id, version)
-            text = f"Referral {rfa_id} accepted."
         elif action == "decline":
-            reason = st.session_state.get(f"{keys.REFERRAL_REASON}_{rfa_id}", "")
             referrals.decline(db, user, rfa_id, reason, version)
-            text = f"Referral {rfa_id} declined."
         else:
-            status = st.session_state.get(f"{keys.REFERRAL_STATUS}_{rfa_id}", "")
             referrals.set_status(db, user, rfa_id, status, version)
-            text = f"Status of referral {rfa_id} set to {STATUSES[status]}."
     except ReferralError as exc:
         st.session_state[keys.REFERRAL_MESSAGE] = ("error", str(exc))
         return
     clear_caches()
-    st.session_state[keys.REFERRAL_MESSAGE] = ("success", text)
+    done = {"accept": "accepted", "decline": "declined"}.get(action, "saved")
+    st.session_state[keys.REFERRAL_MESSAGE] = ("success", f"Referral {rfa_id} {done}.")
 
 
 cols = st.columns([3, 2, 2, 2])
@@ -59,10 +57,7 @@ with layout.fetching():
     frame = referrals.referrals(db, user, filters)
 
 if frame.empty:
-    st.info(
-        "No referral matches. Clear the filters above; if the list stays empty, no referral "
-        "is assigned to your partner within your scope in the loaded feed."
-    )
+    st.info("No referral matches. Clear the filters; if none remain, none is assigned to you.")
     st.stop()
 shown = frame.assign(
     acceptance=frame["acceptance"].map(ACCEPTANCE),
@@ -72,33 +67,15 @@ shown = frame.assign(
 st.dataframe(
     shown,
     hide_index=True,
-    column_order=[
-        "tenant_name",
-        "rfa_id",
-        "assigned_at",
-        "acceptance",
-        "status",
-        "not_accepted_in_7_days",
-        "mpn_id",
-        "workloads",
-    ],
+    column_order=list(referrals.LIST_LABELS),
     column_config={
-        "tenant_name": "Tenant",
-        "rfa_id": "RFA ID",
+        **referrals.LIST_LABELS,
         "assigned_at": st.column_config.DatetimeColumn("Assigned (UTC)", format="YYYY-MM-DD"),
-        "acceptance": "Acceptance",
-        "status": "Status",
         "not_accepted_in_7_days": st.column_config.CheckboxColumn("Not accepted in 7 days"),
-        "mpn_id": "MPN ID",
-        "workloads": "RFA workloads",
     },
 )
-st.download_button(
-    "Download CSV",
-    export.to_csv(export.prepare(frame[referrals.EXPORT_COLUMNS], user, "referrals")),
-    file_name="referrals.csv",
-    mime="text/csv",
-)
+csv = export.to_csv(export.prepare(frame[referrals.EXPORT_COLUMNS], user, "referrals"))
+st.download_button("Download CSV", csv, file_name="referrals.csv", mime="text/csv")
 
 ids = frame["rfa_id"].tolist()
 names = dict(zip(frame["rfa_id"], frame["tenant_name"], strict=True))
@@ -125,32 +102,17 @@ if detail is None:
     st.stop()
 
 st.subheader(f"Referral {detail.rfa_id}")
-left, right = st.columns(2)
-left.text(f"Tenant: {detail.tenant_name}")
-left.text(f"Tenant domain: {detail.tenant_domain}")
-left.text(f"Tenant ID: {detail.tenant_id}")
-left.text(f"RFA ID: {detail.rfa_id}  ·  MPN ID: {detail.mpn_id}")
-right.text(f"Assigned: {detail.assigned_at:%Y-%m-%d %H:%M} UTC")
-right.text(f"RFA workloads: {', '.join(detail.workloads) or '—'}")
-right.text(f"Acceptance: {ACCEPTANCE[detail.acceptance]}  ·  Status: {STATUSES[detail.status]}")
-if detail.decline_reason:
-    right.text(f"Decline reason: {detail.decline_reason}")
-if detail.au_pct is not None:
-    right.text(f"AU %: {detail.au_pct:.1f} %")
-else:
-    right.info(detail.au_message)
+st.text("\n".join(detail.facts))
+if detail.au_message:
+    st.info(detail.au_message)
 if detail.usage_link:
-    st.page_link(
-        "pages/tenant.py",
-        label="Open the tenant's usage",
-        query_params={"tenant": detail.tenant_id},
-    )
+    tenant = {"tenant": detail.tenant_id}
+    st.page_link("pages/tenant.py", label="Open the tenant's usage", query_params=tenant)
 else:
     st.caption("The tenant's usage can be opened here once your partner claims a workload there.")
 if detail.not_accepted_in_7_days:
     st.warning("This referral was not accepted within 7 days of its assignment.")
 
-st.markdown("**Accept or decline**")
 a, d = st.columns([1, 3])
 a.button(
     "Accept",
@@ -176,13 +138,12 @@ s1.selectbox(
 )
 s2.button("Save status", on_click=change, args=("status", rfa_id, detail.version))
 
-st.markdown("**Contacts**")
-if detail.contacts.empty:
-    st.caption("No contacts yet: add them on the tenant's page.")
-else:
-    st.dataframe(detail.contacts, hide_index=True)
-st.markdown("**Notes history**")
-if detail.notes.empty:
-    st.caption("No status notes yet: add them on the tenant's page.")
-else:
-    st.dataframe(detail.notes, hide_index=True)
+for title, table, what in (
+    ("Contacts", detail.contacts, "contacts"),
+    ("Notes history", detail.notes, "notes"),
+):
+    st.markdown(f"**{title}**")
+    if table.empty:
+        st.caption(f"No {what} yet: add them on the tenant's page.")
+    else:
+        st.dataframe(table, hide_index=True)
