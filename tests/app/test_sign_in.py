@@ -39,7 +39,11 @@ def app(*, oidc: bool, user: dict | None = None, demo_email: str | None = None) 
 
 def texts(at: AppTest) -> str:
     """Everything a person reads on the screen, main area and sidebar."""
-    parts = [e.value for kind in ("title", "markdown", "caption", "text") for e in at.get(kind)]
+    parts = [
+        e.value
+        for kind in ("title", "header", "subheader", "markdown", "caption", "text")
+        for e in at.get(kind)
+    ]
     parts += [e.value for kind in ("error", "warning", "info", "success") for e in at.get(kind)]
     parts += [b.label for b in at.button]
     return "\n".join(str(p) for p in parts)
@@ -121,17 +125,19 @@ def test_demo_email_in_session_state_is_ignored_when_signed_in(app_env):
         at.switch_page("pages/admin.py")  # no Admin page in their navigation
 
 
-def test_a_person_without_a_user_record_sees_only_help(app_env):
-    at = app(oidc=True, user=signed_in("stranger@contoso.example")).run()
+@pytest.mark.parametrize("email", ["stranger@contoso.example", "norole@northwind.example"])
+def test_a_person_without_a_user_record_or_role_sees_only_help(app_env, email):
+    at = app(oidc=True, user=signed_in(email)).run()
     assert not at.exception
     shown = texts(at)
-    assert "Signed in as stranger@contoso.example" in shown
+    assert f"Signed in as {email}" in shown
     assert "Sign out" in [b.label for b in at.button]
-    for name in TENANT_NAMES:
-        assert name not in shown
-    assert "Report viewer" in shown  # the roles explanation
-    tenant = page_alone("tenant.py", oidc=True, user=signed_in("stranger@contoso.example"))
-    assert_no_data(tenant)
+    assert "You have no role in FCU yet" in shown
+    assert "Executive report viewer" in shown and "Report viewer" in shown  # the roles
+    assert_no_data(at)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/tenants.py")  # Help is their only page
+    assert_no_data(page_alone("tenant.py", oidc=True, user=signed_in(email)))
 
 
 def test_a_sign_in_without_email_is_explained(app_env):
