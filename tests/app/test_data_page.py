@@ -1,0 +1,73 @@
+"""The Data page (AppTest): admins only; the history of loads, the upload limit, and the
+problems of the last refused load by file, line and column. (Uploading itself is driven in
+the browser: tests/e2e/test_referrals_earnings_data_admin.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fcu import db as fcu_db
+from fcu import loads
+from fcu.access import get_user
+from fcu.ui import keys
+
+ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD = str(ROOT / "dashboard.py")
+FEED = ROOT / "tests" / "data" / "feed_small"
+
+
+def data_page(email: str) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=30)
+    at.secrets["fcu_tests"] = "demo mode"
+    at.session_state[keys.DEMO_EMAIL] = email
+    at.run()
+    at.switch_page("pages/data.py")
+    return at.run()
+
+
+def test_an_admin_sees_the_loads_and_the_upload_limit(app_env):
+    at = data_page("admin@northwind.example")
+    assert not at.exception and not at.error
+    caption = " ".join(c.value for c in at.caption)
+    assert "Uploads up to 2,000 MB" in caption and "changes nothing" in caption
+    history = at.dataframe[0].value
+    assert history[["loaded_by", "outcome", "current_month"]].values.tolist() == [
+        ["tests", "loaded", "2026-10"]
+    ]
+    assert "usage.csv 13" in history["rows_per_file"][0]
+    assert [b.label for b in at.button] == ["Check and load"] and at.button[0].disabled
+    assert not [s.value for s in at.subheader if "refused" in s.value]
+
+
+def test_the_last_refused_load_lists_its_problems(app_env):
+    files = {p.name: p.read_bytes() for p in FEED.glob("*.csv")}
+    files["usage.csv"] = files["usage.csv"].replace(b",700,1000,", b",lots,1000,")
+    database = fcu_db.Database(app_env)
+    admin = get_user(database, "admin@northwind.example")
+    result = loads.load_upload(database, admin, list(files.items()))
+    database.close()
+    assert not result.ok
+    at = data_page("admin@northwind.example")
+    assert "Problems of the last refused load" in [s.value for s in at.subheader]
+    problems = at.dataframe[1].value
+    assert ("usage.csv", 4, "mau") in [(r.file, r.line, r.column) for r in problems.itertuples()]
+    assert at.dataframe[0].value["outcome"].tolist() == ["refused", "loaded"]
+
+
+@pytest.mark.parametrize("email", ["exec@northwind.example", "report@northwind.example"])
+def test_not_an_admin_gets_no_data_page(app_env, email):
+    at = AppTest.from_file(DASHBOARD, default_timeout=30)
+    at.secrets["fcu_tests"] = "demo mode"
+    at.session_state[keys.DEMO_EMAIL] = email
+    at.run()
+    with pytest.raises(ValueError):
+        at.switch_page("pages/data.py")
+    page = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=30)
+    page.secrets["fcu_tests"] = "demo mode"
+    page.session_state[keys.DEMO_EMAIL] = email
+    page.run()
+    assert [e.value for e in page.error] == ["This page is for admins of your partner."]
+    assert not page.dataframe and not page.button
