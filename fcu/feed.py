@@ -417,6 +417,8 @@ class Rule:
     where: str  # SQL condition over stg_<file> aliased as t, true for a bad row
     message: str  # SQL expression giving the message for a bad row
     needs: tuple[str, ...] = ()  # other staging tables the rule reads
+    # For the big usage table: a cheap SQL count over a small table; 0 skips the full scan.
+    only_if: str | None = None
 
 
 def _q(text: str) -> str:
@@ -480,8 +482,9 @@ def rules() -> list[Rule]:
         Rule(
             "usage",
             "month",
-            "NOT regexp_full_match(t.month, '[0-9]{4}-(0[1-9]|1[0-2])')",
+            "t.month IN (SELECT month FROM stg_months WHERE NOT valid)",
             _shown("t.month") + " || ' is not a month as YYYY-MM'",
+            only_if="SELECT count(*) FROM stg_months WHERE NOT valid",
         ),
         Rule(
             "claims",
@@ -506,9 +509,23 @@ def rules() -> list[Rule]:
         ),
     ]
     # references
+    # usage's references are checked on its per tenant-workload aggregate first
+    for column, target in (("tenant_id", "tenants"), ("workload", "workloads")):
+        bad = (
+            f"SELECT DISTINCT {column} FROM stg_usage_tw WHERE {column} NOT IN "
+            f"(SELECT CAST({column} AS VARCHAR) FROM stg_{target} WHERE {column} IS NOT NULL)"
+        )
+        out.append(
+            Rule(
+                "usage",
+                column,
+                f"CAST(t.{column} AS VARCHAR) IN ({bad})",
+                _shown(f"t.{column}") + f" || ' is not in {target}.csv'",
+                needs=(target,),
+                only_if=f"SELECT count(*) FROM ({bad})",
+            )
+        )
     refs = [
-        ("usage", "tenant_id", "tenants", "tenant_id"),
-        ("usage", "workload", "workloads", "workload"),
         ("claims", "tenant_id", "tenants", "tenant_id"),
         ("claims", "workload", "workloads", "workload"),
         ("claims", "partner_id", "partners", "partner_id"),
@@ -590,6 +607,8 @@ def check_staged(
     total = 0
     for rule in rules():
         if rule.file not in staged or any(n not in staged for n in rule.needs):
+            continue
+        if rule.only_if and not cur.execute(rule.only_if).fetchone()[0]:
             continue
         fname = names[rule.file]
         line = line_expr(cur, rule.file, "t", fname.endswith(".parquet"))
@@ -780,27 +799,28 @@ def _load_locked(db: Database, folder: Path, say: Progress, result: LoadResult) 
             ):
                 staged.add(spec.name)  # still checked, so that every problem is listed
 
-        say(0.6, "Checking values, keys and references")
-        found, count = check_staged(cur, staged, names)
-        problems += found
-        total += count
         current_month = None
         if "usage" in staged:
-            current_month = cur.execute(
-                "SELECT max(month) FROM stg_usage "
-                "WHERE regexp_full_match(month, '[0-9]{4}-(0[1-9]|1[0-2])')"
-            ).fetchone()[0]
+            say(0.6, "Summing usage per tenant and workload")
+            current_month = precompute.build_usage_tw(cur)
             if current_month is None:
                 problems.append(
-                    Problem(names["usage"], None, None, "no usage rows; nothing to show")
+                    Problem(
+                        names["usage"],
+                        None,
+                        None,
+                        "no line has a valid month, so the feed has no current month",
+                    )
                 )
                 total += 1
             else:
-                say(0.7, "Summing usage per tenant and workload")
-                precompute.build_usage_tw(cur, current_month)
                 found, count = _usage_key_problems(cur, names["usage"])
                 problems += found
                 total += count
+        say(0.7, "Checking values, keys and references")
+        found, count = check_staged(cur, staged, names)
+        problems += found
+        total += count
 
         if problems:
             _drop_staging(cur)

@@ -40,24 +40,33 @@ def effective_claims_sql(claims_table: str = "feed_claims") -> str:
     """
 
 
-def build_usage_tw(cur: duckdb.DuckDBPyConnection, current_month: str) -> None:
-    """Aggregate stg_usage per tenant-workload into stg_usage_tw.
+MONTH_PATTERN = "[0-9]{4}-(0[1-9]|1[0-2])"
 
-    ``n_months`` counts distinct months with a bit per month (cheap: the usage table is
-    the only large one); past 64 months it falls back to count(DISTINCT month).
+
+def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
+    """Aggregate stg_usage per tenant-workload into stg_usage_tw; return the current month.
+
+    One pass over the big table gives what the checks and the pages need: rows and distinct
+    months per pair (for the duplicate-key check; a bit per month, or count(DISTINCT) past
+    64 months), the HWM and the current month's MAU / PAU / entitlements. ``stg_months``
+    lists the distinct month values and whether each is a valid YYYY-MM.
     """
-    months = cur.execute("SELECT count(DISTINCT month) FROM stg_usage").fetchone()[0]
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TABLE stg_months AS
+        SELECT month, valid,
+               CAST(row_number() OVER (PARTITION BY valid ORDER BY month) - 1 AS UBIGINT) AS idx
+        FROM (SELECT month, regexp_full_match(month, '{MONTH_PATTERN}') AS valid
+              FROM (SELECT DISTINCT month FROM stg_usage WHERE month IS NOT NULL))
+        """
+    )
+    current_month, months = cur.execute(
+        "SELECT max(month) FILTER (WHERE valid), count(*) FILTER (WHERE valid) FROM stg_months"
+    ).fetchone()
     distinct_months = (
         "bit_count(bit_or(CAST(1 AS UBIGINT) << m.idx))"
         if months <= 64
         else "count(DISTINCT u.month)"
-    )
-    cur.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE stg_months AS
-        SELECT month, CAST(row_number() OVER (ORDER BY month) - 1 AS UBIGINT) AS idx
-        FROM (SELECT DISTINCT month FROM stg_usage WHERE month IS NOT NULL)
-        """
     )
     cur.execute(
         f"""
@@ -72,12 +81,13 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection, current_month: str) -> None:
                list(u.month ORDER BY u.month) AS months,
                list(u.mau ORDER BY u.month) AS mau_series,
                list(u.pau ORDER BY u.month) AS pau_series
-        FROM stg_usage u JOIN stg_months m ON m.month = u.month
+        FROM stg_usage u JOIN stg_months m ON m.month = u.month AND m.valid
         WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
         GROUP BY u.tenant_id, u.workload
         """,
         {"cm": current_month},
     )
+    return current_month  # None when no line has a valid month
 
 
 def _add_computed(

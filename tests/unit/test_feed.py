@@ -187,3 +187,16 @@ def test_every_problem_counted_even_past_the_listing_cap(db, feed_dir, monkeypat
     assert "workloads.csv:6: display_name: value missing" in got
     assert "workloads.csv:-: display_name: ... and 3 more lines with the same problem" in got
     assert result.problem_count == 5
+
+
+def test_usage_without_a_valid_month_is_refused_with_every_line(db, feed_dir):
+    path = feed_dir / "usage.csv"
+    lines = path.read_text().splitlines()
+    path.write_text(
+        "\n".join([lines[0]] + [ln.replace(",2026-", ",26-") for ln in lines[1:]]) + "\n"
+    )
+    result = feed.load_feed(db, feed_dir)
+    got = messages(result)
+    assert "usage.csv:-: -: no usage rows; nothing to show" in got
+    assert "usage.csv:2: month: '26-08' is not a month as YYYY-MM" in got
+    assert sum("is not a month" in m for m in got) == 13
