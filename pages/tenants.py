@@ -9,6 +9,8 @@ from fcu.ui.data import database
 user = layout.require(auth.current_user())
 layout.header("Tenants")
 db = database()
+if "tenant" in st.query_params:  # left over from a tenant's address after "Back"
+    del st.query_params["tenant"]
 
 with layout.fetching():
     options = portfolio.filter_options(db, user)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from fcu.access import User
 from fcu.ui import auth
@@ -34,8 +35,22 @@ def frame(user: User | None) -> None:
         auth.sign_out_button()
 
 
+def through_dashboard() -> None:
+    """Make sure the page runs inside dashboard.py (sign-in, navigation by role).
+
+    With a pages/ folder next to dashboard.py, a fresh Streamlit server starts in its old
+    multipage mode: until some run calls st.navigation, a request for a page other than
+    home (a shared ?tenant= link, say) runs that page file alone, skipping dashboard.py.
+    Leave that mode for good and rerun the same address through dashboard.py.
+    """
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def header(title: str) -> None:
     """The page title and the data's current month and load time."""
+    through_dashboard()
     st.title(title)
     try:
         status = current_feed()
@@ -54,6 +69,7 @@ def header(title: str) -> None:
 
 def require(user: User | None, *, revenue: bool = False, admin: bool = False) -> User:
     """Stop the page unless the user has a role (and revenue or admin rights if asked)."""
+    through_dashboard()
     if user is None or not user.has_access:
         st.error("You need the Executive report viewer or Report viewer role to see this page.")
         st.stop()
