@@ -197,6 +197,6 @@ def test_usage_without_a_valid_month_is_refused_with_every_line(db, feed_dir):
     )
     result = feed.load_feed(db, feed_dir)
     got = messages(result)
-    assert "usage.csv:-: -: no usage rows; nothing to show" in got
+    assert "usage.csv:-: -: no line has a valid month, so the feed has no current month" in got
     assert "usage.csv:2: month: '26-08' is not a month as YYYY-MM" in got
     assert sum("is not a month" in m for m in got) == 13
