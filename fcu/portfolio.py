@@ -399,24 +399,24 @@ def tenant_workloads(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
 
 def tenant_trend(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
     """Monthly MAU, PAU and Usage % per visible workload of one visible tenant."""
-    if tenant_view(db, user, tenant_id).status == "not_found":
+    if tenant_view(db, user, tenant_id).status != "visible":
         return pd.DataFrame(
             columns=["workload", "display_name", "month", "mau", "pau", "usage_pct"]
         )
     frame = db.df(
         f"""
         WITH claims AS (
-            SELECT * FROM ({effective_claims_sql()}) c WHERE c.status IN {ACTIVE}
+            SELECT * FROM ({effective_claims_sql()}) c
+            WHERE c.status IN {ACTIVE} AND c.tenant_id = $tenant
         )
-        SELECT tw.workload, w.display_name,
-               unnest(tw.months) AS month, unnest(tw.mau_series) AS mau,
-               unnest(tw.pau_series) AS pau
-        FROM feed_tenant_workload tw JOIN feed_workloads w ON w.workload = tw.workload
-        LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
-        WHERE tw.tenant_id = ? AND (c.partner_id IS NULL OR c.partner_id = ?)
-        ORDER BY w.display_name, month
+        SELECT u.workload, w.display_name, u.month, u.mau, u.pau
+        FROM feed_usage u JOIN feed_workloads w ON w.workload = u.workload
+        LEFT JOIN claims c ON c.workload = u.workload
+        WHERE u.tenant_id = CAST($tenant AS UUID)
+          AND (c.partner_id IS NULL OR c.partner_id = $partner)
+        ORDER BY w.display_name, u.month
         """,
-        [tenant_id, user.partner_id],
+        {"tenant": tenant_id, "partner": user.partner_id},
     )
     frame["usage_pct"] = metrics.usage_pct(frame["mau"], frame["pau"]).to_numpy()
     return frame
