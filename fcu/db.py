@@ -171,17 +171,20 @@ class Database:
         self.path = db_path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
+            if "not a valid DuckDB database file" in str(exc):
+                raise DatabaseError(_corrupt_message(self.path)) from exc
             raise DatabaseError(_io_message(self.path, exc)) from exc
         except duckdb.Error as exc:  # corrupt or foreign file
+            raise DatabaseError(_corrupt_message(self.path)) from exc
+        except OSError as exc:  # its folder cannot be created (a file is in the way, say)
             raise DatabaseError(
-                f"The database file {self.path} could not be opened ({exc.__class__.__name__}). "
-                "Restore it from a backup, or move it aside and run `python -m fcu init` "
-                "to create a new one."
+                f"The database file {self.path} cannot be created there ({exc.strerror}); "
+                "set FCU_DB (or --db) to a file in a folder FCU may write to."
             ) from exc
         # Times are stored and shown in UTC, whatever the machine's zone; DuckDB's memory
         # is bounded (it spills big sorts and aggregates to disk rather than grow).
@@ -299,6 +302,13 @@ class Database:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _corrupt_message(path: Path) -> str:
+    return (
+        f"The database file {path} is damaged or is not an FCU database; restore it from a "
+        "backup, or move it aside and run `python -m fcu init` to create a new one."
+    )
 
 
 def _io_message(path: Path, exc: Exception) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from fcu import db as fcu_db
@@ -14,8 +16,17 @@ def _database(path: str) -> fcu_db.Database:
 
 
 def database() -> fcu_db.Database:
-    """The process-wide Database for $FCU_DB (or data/fcu.duckdb)."""
-    return _database(str(fcu_db.db_path()))
+    """The process-wide Database for $FCU_DB (or data/fcu.duckdb).
+
+    A file that cannot be opened stops the page with the one sentence saying what to do
+    (not cached, so the next run tries again once the file is fixed).
+    """
+    try:
+        return _database(str(fcu_db.db_path()))
+    except fcu_db.DatabaseError as exc:
+        logging.getLogger("fcu").error("database unavailable: %s", exc)
+        st.error(str(exc))
+        st.stop()
 
 
 def current_feed() -> FeedStatus | None:
