@@ -162,6 +162,11 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+# Tables a feed load works in before it swaps the feed in (see fcu.feed).
+LOAD_PREFIXES = ("stg_", "rej_", "rejscan_", "raw_")
+# Database objects open on each file in this process (see _drop_leftover_staging).
+_open_count: dict[str, int] = {}
+_open_lock = threading.Lock()
 
 
 class Database:
@@ -171,6 +176,8 @@ class Database:
         self.path = db_path(path)
         self.read_only = read_only
         self._write_lock = threading.RLock()
+        # Held while the feed tables are replaced or a table derived from them is built.
+        self.feed_lock = threading.Lock()
         try:
             if str(self.path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,8 +199,15 @@ class Database:
         self._con.execute(
             "SET GLOBAL memory_limit = ?", [os.environ.get("FCU_DUCKDB_MEMORY", "1GB")]
         )
+        self._key = str(self.path.resolve()) if str(self.path) != ":memory:" else None
+        with _open_lock:
+            first = self._key is not None and not _open_count.get(self._key)
+            if self._key is not None:
+                _open_count[self._key] = _open_count.get(self._key, 0) + 1
         if not read_only:
             self.migrate()
+            if first:
+                self._drop_leftover_staging()
 
     # -- reading -------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
@@ -300,7 +314,25 @@ class Database:
 
                 self.write(apply)
 
+    def _drop_leftover_staging(self) -> None:
+        """Drop the staging tables of a load whose process was killed part-way.
+
+        A load builds them outside its final transaction; only one process may write the
+        file, so when the first Database of this process opens it, none is in use.
+        """
+        names = self.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND ("
+            + " OR ".join(f"starts_with(table_name, '{p}')" for p in LOAD_PREFIXES)
+            + ")"
+        )
+        for (name,) in names:
+            self.execute(f'DROP TABLE IF EXISTS "{name}"')
+
     def close(self) -> None:
+        with _open_lock:
+            if self._key is not None and _open_count.get(self._key):
+                _open_count[self._key] -= 1
+            self._key = None
         self._con.close()
 
 
