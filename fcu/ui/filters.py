@@ -23,9 +23,15 @@ def _seed(key: str, value: object) -> None:
         st.session_state[key] = value
 
 
+def _set(key: str, value: object) -> None:
+    """Write a widget's state only when it changes (each write counts as a new value)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
 def _keep(key: str, allowed) -> None:
     """Drop stored choices that are not options any more (a widget would refuse them)."""
-    st.session_state[key] = [v for v in st.session_state[key] if v in allowed]
+    _set(key, [v for v in st.session_state[key] if v in allowed])
 
 
 def usage_bounds(options: FilterOptions) -> tuple[float, float]:
@@ -57,10 +63,10 @@ def tenant_filters(user: User, options: FilterOptions) -> TenantFilters:
     sorts = tables.sort_choices(user)
     _seed(keys.TENANT_SORT, stored.sort)
     if st.session_state[keys.TENANT_SORT] not in sorts:
-        st.session_state[keys.TENANT_SORT] = "tenant_name"
+        _set(keys.TENANT_SORT, "tenant_name")
     _seed(keys.TENANT_DESCENDING, stored.descending)
     lo, hi = st.session_state[keys.TENANT_USAGE]
-    st.session_state[keys.TENANT_USAGE] = (min(max(lo, low), high), max(min(hi, high), low))
+    _set(keys.TENANT_USAGE, (min(max(lo, low), high), max(min(hi, high), low)))
 
     top = st.columns([2, 2, 1, 1])
     top[0].text_input(
@@ -119,7 +125,8 @@ def tenant_filters(user: User, options: FilterOptions) -> TenantFilters:
     )
     if current != stored:  # new rows: back to the first page
         st.session_state[keys.TENANT_PAGE] = 1
-        st.session_state[keys.TENANT_PAGER] = 1
+        if keys.TENANT_PAGER in st.session_state:
+            _set(keys.TENANT_PAGER, 1)
     st.session_state[keys.TENANT_FILTERS] = current
     return current
 
@@ -131,8 +138,7 @@ def page_number(total_rows: int) -> int:
         st.session_state[keys.TENANT_PAGE] = 1
         return 1
     _seed(keys.TENANT_PAGER, st.session_state.get(keys.TENANT_PAGE, 1))
-    wanted = int(st.session_state[keys.TENANT_PAGER])
-    st.session_state[keys.TENANT_PAGER] = min(max(1, wanted), pages)
+    _set(keys.TENANT_PAGER, min(max(1, int(st.session_state[keys.TENANT_PAGER])), pages))
     chosen = st.pagination(pages, key=keys.TENANT_PAGER, width="stretch")
     st.session_state[keys.TENANT_PAGE] = chosen
     return chosen

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
 from fcu.access import User
@@ -41,9 +42,12 @@ def through_dashboard() -> None:
     With a pages/ folder next to dashboard.py, a fresh Streamlit server starts in its old
     multipage mode: until some run calls st.navigation, a request for a page other than
     home (a shared ?tenant= link, say) runs that page file alone, skipping dashboard.py.
-    Leave that mode for good and rerun the same address through dashboard.py.
+    Leave that mode for good and rerun the same address through dashboard.py. (Not under
+    AppTest: it re-enters that mode on every run, and the rerun would drop button clicks.)
     """
-    if getattr(PagesManager, "uses_pages_directory", False):
+    if getattr(PagesManager, "uses_pages_directory", False) and not config.get_option(
+        "global.appTest"  # (AppTest patches streamlit.config.get_option, not st.get_option)
+    ):
         PagesManager.uses_pages_directory = False
         st.rerun()
 
