@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from fcu import export, metrics
+from fcu import export, metrics, precompute
 from fcu.access import User, ensure_revenue, tenant_scope
 from fcu.db import Database
 from fcu.precompute import ACTIVE, effective_claims_sql
@@ -31,10 +31,17 @@ FIGURES = ["potential_earnings", "unclaimed_opportunity"]
 TOP_TENANTS = 20
 
 
-def _rows_cte(user: User) -> tuple[str, dict]:
-    """CTE ``rows``: one row per visible tenant-workload with its claim (if the partner's)."""
+def _rows_cte(user: User, series: bool = False) -> tuple[str, dict]:
+    """CTE ``rows``: one row per visible tenant-workload with its claim (if the partner's);
+    with ``series``, also its monthly history (precompute.ensure_usage_series first)."""
     scope_sql, params = tenant_scope(user, "pt")
     params["partner"] = user.partner_id
+    series_columns, series_join = "", ""
+    if series:
+        series_columns = ", s.months, s.mau_series, s.pau_series"
+        series_join = (
+            "JOIN feed_usage_series s ON s.tenant_id = tw.tenant_id AND s.workload = tw.workload"
+        )
     sql = f"""
         WITH claims AS (
             SELECT tenant_id, workload, partner_id, mpn_id
@@ -45,9 +52,9 @@ def _rows_cte(user: User) -> tuple[str, dict]:
                    c.partner_id IS NOT NULL AS claimed,
                    coalesce(c.mpn_id, array_to_string(pt.mpn_ids, ' + ')) AS mpn_id,
                    tw.pau, tw.hwm, tw.rate_per_unit, tw.max_earning, tw.min_pau,
-                   tw.opportunity_value, tw.months, tw.mau_series, tw.pau_series
+                   tw.opportunity_value {series_columns}
             FROM feed_partner_tenant pt
-            JOIN feed_tenant_workload tw ON tw.tenant_id = pt.tenant_id
+            JOIN feed_tenant_workload tw ON tw.tenant_id = pt.tenant_id {series_join}
             LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
             WHERE {scope_sql} AND (c.partner_id IS NULL OR c.partner_id = $partner)
         )
@@ -130,7 +137,8 @@ def by_month(db: Database, user: User) -> pd.DataFrame:
     ensure_revenue(user)
     if not _ready(db):
         return pd.DataFrame(columns=["month", *FIGURES])
-    sql, params = _rows_cte(user)
+    precompute.ensure_usage_series(db)
+    sql, params = _rows_cte(user, series=True)
     return db.df(
         sql
         + f"""

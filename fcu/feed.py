@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -182,9 +181,6 @@ class LoadResult:
 
 class FeedError(Exception):
     """The folder or upload cannot be read as a feed at all (message is a sentence)."""
-
-
-_load_lock = threading.Lock()
 
 
 # -- locating the files -----------------------------------------------------------------
@@ -730,14 +726,14 @@ def load_feed(
     folder = Path(folder)
     say = progress or (lambda fraction, text: None)
     started = time.perf_counter()
-    if not _load_lock.acquire(blocking=False):
+    if not db.feed_lock.acquire(blocking=False):
         raise FeedError("Another feed load is running. Wait for it to finish, then try again.")
     try:
         result = _load_locked(
             db, folder, say, LoadResult(False, loaded_by=loaded_by, source=str(folder))
         )
     finally:
-        _load_lock.release()
+        db.feed_lock.release()
     result.seconds = time.perf_counter() - started
     if not result.ok:
         db.write(lambda cur: _record_load(cur, result))
@@ -863,6 +859,8 @@ def _swap_in(db: Database, result: LoadResult) -> None:
             source = "stg_rate_card_final" if name == "rate_card" else f"stg_{name}"
             cur.execute(f"DROP TABLE IF EXISTS feed_{name}")
             cur.execute(f"ALTER TABLE {source} RENAME TO feed_{name}")
+        for name in precompute.ON_DEMAND_TABLES:  # built later from the new feed
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
         _record_load(cur, result)
 
     db.write(swap, attempts=3)

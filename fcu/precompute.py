@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from fcu import metrics
+from fcu.db import Database
 
 ACTIVE = "('submitted', 'approved', 'approved-pending-data')"
 
@@ -77,10 +78,7 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
                max(u.mau) AS hwm,
                max(u.mau) FILTER (WHERE u.month = $cm) AS mau,
                max(u.pau) FILTER (WHERE u.month = $cm) AS pau,
-               max(coalesce(u.entitlements, u.pau)) FILTER (WHERE u.month = $cm) AS entitlements,
-               list(u.month ORDER BY u.month) AS months,
-               list(u.mau ORDER BY u.month) AS mau_series,
-               list(u.pau ORDER BY u.month) AS pau_series
+               max(coalesce(u.entitlements, u.pau)) FILTER (WHERE u.month = $cm) AS entitlements
         FROM stg_usage u JOIN stg_months m ON m.month = u.month AND m.valid
         WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
         GROUP BY u.tenant_id, u.workload
@@ -88,6 +86,50 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
         {"cm": current_month},
     )
     return current_month  # None when no line has a valid month
+
+
+ON_DEMAND_TABLES = ("feed_usage_series",)
+
+
+def ensure_usage_series(db: Database) -> None:
+    """Build ``feed_usage_series`` (each tenant-workload's monthly MAU and PAU as lists) if
+    the loaded feed does not have it yet.
+
+    Only the earnings history needs it, and building lists over the whole usage history
+    costs several times the rest of a load, so it is built on first use and dropped by the
+    next load. Lists are aligned to the feed's months (``months`` is the same for every row;
+    a month with no line is NULL).
+    """
+    if db.table_exists("feed_usage_series") or not db.table_exists("feed_usage"):
+        return
+    with db.feed_lock:
+        if db.table_exists("feed_usage_series"):
+            return
+        months = [r[0] for r in db.execute("SELECT DISTINCT month FROM feed_usage ORDER BY 1")]
+        if len(months) <= 64:
+            # A column per month and CASE picks are several times cheaper than ordered
+            # list aggregates; months are the feed's own checked YYYY-MM values.
+            def picks(value: str) -> str:
+                return (
+                    "["
+                    + ", ".join(f"max(CASE WHEN month = '{m}' THEN {value} END)" for m in months)
+                    + "]"
+                )
+
+            mau, pau = picks("mau"), picks("pau")
+            month_list = "[" + ", ".join(f"'{m}'" for m in months) + "]"
+        else:
+            mau = "list(mau ORDER BY month)"
+            pau = "list(pau ORDER BY month)"
+            month_list = "list(month ORDER BY month)"
+        db.execute(
+            f"""
+            CREATE OR REPLACE TABLE feed_usage_series AS
+            SELECT CAST(tenant_id AS VARCHAR) AS tenant_id, workload,
+                   {month_list} AS months, {mau} AS mau_series, {pau} AS pau_series
+            FROM feed_usage GROUP BY tenant_id, workload
+            """
+        )
 
 
 def _add_computed(
@@ -115,8 +157,7 @@ def build_tenant_workload(cur: duckdb.DuckDBPyConnection) -> None:
         """
         CREATE OR REPLACE TABLE stg_tenant_workload AS
         SELECT tw.tenant_id, tw.workload, tw.mau, tw.pau, tw.entitlements, tw.hwm,
-               r.rate_per_unit, r.max_earning, r.min_pau,
-               tw.months, tw.mau_series, tw.pau_series
+               r.rate_per_unit, r.max_earning, r.min_pau
         FROM stg_usage_tw tw LEFT JOIN stg_rate_card_final r ON r.workload = tw.workload
         """
     )
