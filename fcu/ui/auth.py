@@ -36,8 +36,9 @@ SECRETS_UNREADABLE = (
     "sign-in is configured. Fix the file (the server log says what is wrong) and restart FCU."
 )
 NO_EMAIL = (
-    "Your sign-in did not include an email address, so FCU cannot tell who you are. Ask your "
-    "administrator to add the email claim to the sign-in (see the README's Sign-in section)."
+    "Your sign-in did not include a verified email address, so FCU cannot tell who you are. "
+    "Ask your administrator to add the email claim to the sign-in (see the README's Sign-in "
+    "section)."
 )
 
 
@@ -81,7 +82,7 @@ def signed_in_email() -> str | None:
             return None
         email = st.session_state.get(keys.DEMO_EMAIL)
     else:
-        if not _logged_in():
+        if not _logged_in() or st.user.get("email_verified") is False:
             return None
         email = st.user.get("email")
     if not isinstance(email, str) or not email.strip():

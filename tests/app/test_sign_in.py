@@ -140,8 +140,12 @@ def test_a_person_without_a_user_record_or_role_sees_only_help(app_env, email):
     assert_no_data(page_alone("tenant.py", oidc=True, user=signed_in(email)))
 
 
-def test_a_sign_in_without_email_is_explained(app_env):
-    at = app(oidc=True, user={"is_logged_in": True, "sub": "abc"}).run()
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "abc"}, {"email": "  "}, {"email": "exec@northwind.example", "email_verified": False}],
+)
+def test_a_sign_in_without_a_verified_email_is_explained(app_env, claims):
+    at = app(oidc=True, user={"is_logged_in": True, **claims}).run()
     assert [e.value for e in at.error] == [auth.NO_EMAIL]
     assert_no_data(at)
 

@@ -26,7 +26,7 @@ from playwright.sync_api import Page, expect
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-STARTUP = 60  # seconds a server may take to answer its health check
+STARTUP = 90  # seconds a server may take to answer its health check
 WAIT = 30_000  # milliseconds for a page to show what it should
 ALPHA_ID = "aaaaaaaa-0000-0000-0000-000000000001"
 TENANT_NAMES = ("Alpha Corp", "Beta School", "Gamma Small", "Delta Gov")
