@@ -401,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{os.cpu_count()} CPUs, load average {load_average()}",
         flush=True,
     )
+    head = subprocess.run(
+        ["git", "log", "-1", "--format=%h %s"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(f"Code: {head[:100]}", flush=True)
     results = run(sizes, args.repeat, args.load_repeat, skip)
     lr = args.load_repeat or default_load_repeat(min(sizes), args.repeat)
     text = "\n".join(

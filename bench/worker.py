@@ -205,7 +205,9 @@ def _csv_filters(db, user):
     return best or portfolio.TenantFilters()
 
 
-def pages(db_file: str, email: str, repeat: int) -> dict:
+def pages(
+    db_file: str, email: str, repeat: int, profile_runs: int = 3, warm_up: bool = True
+) -> dict:
     """Tenants rerun vs its floor (query + bare rerun), Tenant details rerun, Download CSV.
 
     Each repetition moves the Usage % slider to a new lower bound, then times, one after
@@ -243,7 +245,7 @@ def pages(db_file: str, email: str, repeat: int) -> dict:
     out: dict = {k: [] for k in ("tenants_rerun", "query", "kpis", "tenants_query")}
     out.update({k: [] for k in ("filter_options", "bare_rerun", "details_rerun", "csv")})
     out.update({k: [] for k in ("tenant_view", "tenant_workloads", "tenant_trend")})
-    for i in range(repeat + 1):  # the first round warms up and is not counted
+    for i in range(repeat + warm_up):  # a first round warms up and is not counted
         lower = float(i + 1)
         at.slider(key=keys.TENANT_USAGE).set_value((lower, high))
         seconds, _ = _timed(at.run)
@@ -265,11 +267,12 @@ def pages(db_file: str, email: str, repeat: int) -> dict:
         samples["tenant_workloads"], _ = _timed(portfolio.tenant_workloads, db, user, tenant)
         samples["tenant_trend"], _ = _timed(portfolio.tenant_trend, db, user, tenant)
         samples["csv"], data = _timed(export.tenants_csv, db, user, csv_filters)
-        if i:
+        if i or not warm_up:
             for key, value in samples.items():
                 out[key].append(value)
-    out["profile_tenants"] = profile(at.run)
-    out["profile_details"] = profile(details.run)
+    if profile_runs:
+        out["profile_tenants"] = profile(at.run, profile_runs)
+        out["profile_details"] = profile(details.run, profile_runs)
     out.update(
         tenants_first=tenants_first,
         details_first=details_first,
