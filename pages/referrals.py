@@ -21,7 +21,7 @@ db = database()
 def change(action: str, rfa_id: str, version: int) -> None:
     """Button callback: runs before the rerun, with the version the user was looking at."""
     reason = st.session_state.get(f"{keys.REFERRAL_REASON}_{rfa_id}", "")
-    status = st.session_state.get(f"{keys.REFERRAL_STATUS}_{rfa_id}", "")
+    status = st.session_state.get(f"{keys.REFERRAL_STATUS}_{rfa_id}_{version}", "")
     try:
         if action == "accept":
             referrals.accept(db, user, rfa_id, version)
@@ -134,7 +134,7 @@ s1.selectbox(
     list(STATUSES),
     index=list(STATUSES).index(detail.status),
     format_func=STATUSES.get,
-    key=f"{keys.REFERRAL_STATUS}_{rfa_id}",
+    key=f"{keys.REFERRAL_STATUS}_{rfa_id}_{detail.version}",  # a new version resets it
 )
 s2.button("Save status", on_click=change, args=("status", rfa_id, detail.version))
 

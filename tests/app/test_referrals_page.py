@@ -62,7 +62,7 @@ def test_details_show_the_referral_and_where_au_is_not_known_yet(app_env):
     ):
         assert line in facts
     at = open_referral(at, "R3")
-    assert [i.value for i in at.info] == [AU_PENDING]
+    assert [i.value for i in at.main.info] == [AU_PENDING]
     links = at.get("page_link")
     assert [link.proto.label for link in links] == ["Open the tenant's usage"]
 
@@ -85,7 +85,7 @@ def test_accept_then_keep_the_status_up_to_date(app_env):
     button(at, "Accept").click().run()
     assert [s.value for s in at.success] == ["Referral R3 accepted."]
     assert button(at, "Accept").disabled
-    at.selectbox(key=f"{keys.REFERRAL_STATUS}_R3").set_value("in_progress").run()
+    at.selectbox(key=f"{keys.REFERRAL_STATUS}_R3_1").set_value("in_progress").run()
     button(at, "Save status").click().run()
     row = at.dataframe[0].value.set_index("rfa_id").loc["R3"]
     assert (row["acceptance"], row["status"]) == ("Accepted", "In progress")
