@@ -18,7 +18,15 @@ import pandas as pd
 from fcu import audit, export, portfolio
 from fcu.access import User
 from fcu.db import Database
-from fcu.notes import RELOAD, StaleEdit, WorkspaceError, clean_text, scoped_sql, writable_tenant
+from fcu.notes import (
+    RELOAD,
+    StaleEdit,
+    WorkspaceError,
+    clean_text,
+    scoped_sql,
+    writable_tenant,
+    write_checked,
+)
 
 MAX_INTENT = 2000
 SIMILAR = 0.9  # notes this alike (after normalising) count as repeats
@@ -261,7 +269,7 @@ def save_intent(
         )
         return int(intent_id)
 
-    return db.write(work), warnings
+    return write_checked(db, work), warnings
 
 
 @export.table("intent-notes", text_columns=("text",))

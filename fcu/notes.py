@@ -14,6 +14,7 @@ workloads on a tenant they can see.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +23,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from fcu import audit, export, portfolio
+from fcu import audit, portfolio
 from fcu.access import MASK, User, tenant_scope
 from fcu.db import Database
 
@@ -83,9 +84,22 @@ def parse_date(value: object, label: str) -> date | None:
     return value
 
 
+# DuckDB lets a transaction update a row that another transaction changed and committed
+# after the first began, so "read the version, then write" inside one transaction does not
+# by itself stop a lost update. Writes that check a version (or a unique rule) therefore run
+# one at a time in this process; DuckDB lets only one process open the file read-write, so
+# that covers every writer.
+_CHECKED_WRITES = threading.Lock()
+
+
 def write_checked(db: Database, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """``db.write`` once more when a concurrent writer won a unique key: the re-run of
-    ``work`` then sees that writer's row and refuses with its own sentence."""
+    """``db.write`` for a write whose checks must see every earlier write: run one at a time,
+    and once more when a unique key was won meanwhile (the re-run then refuses)."""
+    with _CHECKED_WRITES:
+        return _write_retrying(db, work)
+
+
+def _write_retrying(db: Database, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     for attempt in range(3):
         try:
             return db.write(work)
@@ -212,7 +226,6 @@ def note_count(db: Database, user: User, tenant_id: str) -> int:
     )
 
 
-@export.table("notes", text_columns=tuple(TEXT_FIELDS))
 def notes_table(db: Database, user: User) -> pd.DataFrame:
     if not db.table_exists("feed_partner_tenant"):
         return pd.DataFrame(columns=NOTE_COLUMNS)
@@ -240,7 +253,6 @@ AUDIT_COLUMNS = [
 PERSONAL_ACTIONS = ("contact.", "note.", "user.")
 
 
-@export.table("audit", text_columns=("entity_key", "before", "after"))
 def audit_table(db: Database, user: User) -> pd.DataFrame:
     """The partner's history on tenants the user may see (and, for admins, user changes)."""
     if not user.has_access or not db.table_exists("feed_partner_tenant"):
@@ -259,3 +271,11 @@ def audit_table(db: Database, user: User) -> pd.DataFrame:
             frame[column] = frame[column].astype(object)
             frame.loc[personal & frame[column].notna(), column] = MASK
     return frame
+
+
+# Registered last: fcu.export imports the other workspace modules, which import this one, so
+# everything above must exist before fcu.export is first imported from here.
+from fcu import export  # noqa: E402
+
+export.table("notes", text_columns=tuple(TEXT_FIELDS))(notes_table)
+export.table("audit", text_columns=("entity_key", "before", "after"))(audit_table)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from fcu import contacts, notes, service_status
+from fcu import contacts, intent, notes, service_status
 from fcu.contacts import ContactInput
 from fcu.notes import NoteInput, StaleEdit
 
@@ -81,3 +81,57 @@ def test_same_email_and_same_status_at_once_store_one(db, user):
     assert set(outcomes) <= {"saved", "stale", "already"}, outcomes
     assert db.scalar("SELECT count(*) FROM contacts WHERE email = 'same@x.example'") == 1
     assert db.scalar("SELECT version FROM service_status") == 1
+
+
+def test_intent_notes_saved_at_once_from_the_same_current_note(db, user):
+    exec_ = user("exec@northwind.example")
+    first, _ = intent.save_intent(db, exec_, ALPHA, "exchange", "Blocked due to proxy.")
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def write(number: int) -> None:
+        start.wait()
+        try:
+            intent.save_intent(
+                db, exec_, ALPHA, "exchange", f"Blocked due to proxy {number}.", first
+            )
+            outcomes.append("saved")
+        except StaleEdit:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved"] + ["stale"] * 5
+    assert len(intent.history(db, exec_, ALPHA, "exchange")) == 2
+
+
+def test_contact_edits_at_once_from_the_same_version(db, user):
+    exec_ = user("exec@northwind.example")
+    contact = ContactInput(
+        kind="partner", name="Pat", email="pat@x.example", services=("exchange",)
+    )
+    contact_id = contacts.create_contact(db, exec_, ALPHA, contact)
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def write(number: int) -> None:
+        start.wait()
+        changed = ContactInput(
+            kind="partner", name=f"Pat {number}", email="pat@x.example", services=("exchange",)
+        )
+        try:
+            contacts.edit_contact(db, exec_, ALPHA, contact_id, changed, version=1)
+            outcomes.append("saved")
+        except StaleEdit:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["saved"] + ["stale"] * 5
+    assert contacts.contacts(db, exec_, ALPHA).iloc[0]["version"] == 2
