@@ -17,7 +17,7 @@ from fcu import claims, contacts, intent, notes, portfolio, service_status
 from fcu.access import User, redact
 from fcu.contacts import KINDS, SURVEY_LANGUAGES, ContactInput
 from fcu.db import Database
-from fcu.notes import NoteInput, WorkspaceError
+from fcu.notes import NoteInput, StaleEdit, WorkspaceError
 from fcu.portfolio import TenantView
 from fcu.ui import keys, tables
 from fcu.ui.data import clear_caches
@@ -290,10 +290,17 @@ def _contact_form(
             contacts.edit_contact(db, user, tenant, contact_id, given, version)
     except WorkspaceError as exc:
         _refused(exc)
+        if isinstance(exc, StaleEdit):  # reopening Edit shows the other person's change
+            _forget_contact_edit(tenant)
         return
     st.session_state[keys.WS_CONTACT_MODE + tenant] = None
     st.session_state.pop(keys.WS_CONTACT_VERSION + tenant, None)
     _saved("Contact saved.")
+
+
+def _forget_contact_edit(tenant: str) -> None:
+    st.session_state[keys.WS_CONTACT_MODE + tenant] = None
+    st.session_state.pop(keys.WS_CONTACT_VERSION + tenant, None)
 
 
 def _contact_delete(db: Database, user: User, tenant: str, current: pd.Series, version: int):
@@ -303,6 +310,8 @@ def _contact_delete(db: Database, user: User, tenant: str, current: pd.Series, v
             contacts.delete_contact(db, user, tenant, int(current["contact_id"]), version)
         except WorkspaceError as exc:
             _refused(exc)
+            if isinstance(exc, StaleEdit):
+                _forget_contact_edit(tenant)
             return
         st.session_state[keys.WS_CONTACT_MODE + tenant] = None
         st.session_state.pop(keys.WS_CONTACT_VERSION + tenant, None)
@@ -375,7 +384,9 @@ def status_section(db: Database, user: User, tenant: str, names: dict[str, str])
             f"{_when(saved.updated_at)} UTC (version {saved.version})."
         )
     rows = []
-    prefix = f"{keys.WS_STATUS_FIELD}{tenant}:{workload}:"
+    # The version is part of the widgets' keys: after someone else's save, fresh widgets
+    # show the saved rows instead of keeping what was typed over the old version.
+    prefix = f"{keys.WS_STATUS_FIELD}{tenant}:{workload}:v{state['version']}:"
     for position, uid in enumerate(list(state["uids"])):
         start = state["start"][position] if position < len(state["start"]) else None
         rows.append(_status_row(taxonomy, prefix + str(uid), start, state, uid))
@@ -399,8 +410,10 @@ def status_section(db: Database, user: User, tenant: str, names: dict[str, str])
             version = service_status.save_status(
                 db, user, tenant, workload, rows, state["version"], taxonomy
             )
-        except WorkspaceError as exc:  # StaleEdit included: the message says to reload
+        except WorkspaceError as exc:
             _refused(exc)
+            if isinstance(exc, StaleEdit):  # the next run shows the saved status afresh
+                del st.session_state[state_key]
             return
         del st.session_state[state_key]
         _saved(f"Service status of {names[workload]} saved (version {version}).")
@@ -511,7 +524,7 @@ def intent_section(db: Database, user: User, tenant: str, names: dict[str, str])
     if base_key not in st.session_state:
         st.session_state[base_key] = None if current is None else int(current["intent_id"])
     text = st.text_area(
-        f"New intent note for {names[workload]}",
+        f"New intent note for {tables.plain(names[workload])}",
         key=keys.WS_INTENT_TEXT + suffix,
         max_chars=intent.MAX_INTENT,
         help=GUIDELINES,
@@ -532,6 +545,8 @@ def intent_section(db: Database, user: User, tenant: str, names: dict[str, str])
             intent.save_intent(db, user, tenant, workload, text, st.session_state[base_key])
         except WorkspaceError as exc:
             _refused(exc)
+            if isinstance(exc, StaleEdit):  # the next run shows their note; the text stays
+                del st.session_state[base_key]
             return
         del st.session_state[base_key]
         st.session_state.pop(keys.WS_INTENT_TEXT + suffix, None)

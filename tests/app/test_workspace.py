@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from fcu import contacts
+from fcu import contacts, service_status
 from fcu import db as fcu_db
 from fcu.ui import keys
 
@@ -216,3 +216,18 @@ def test_another_partner_sees_none_of_it(app_env):
     assert "No status notes yet. Use + Add note to record the first one." in [
         i.value for i in other.info
     ]
+
+
+def test_service_status_saved_meanwhile_is_not_overwritten(app_env, db_path, user):
+    at = open_tenant(EXEC)
+    status_selectbox(at).set_value("exchange").run()
+    by_label(at.number_input, "Count").set_value(1000)
+    other = [("In progress", None, None, 1000)]
+    service_status.save_status(fcu_db.shared(db_path), user(EXEC), ALPHA, "exchange", other, 0)
+    by_label(at.button, "Save service status").click().run()
+    assert said(at.error)[0].startswith(
+        "Someone else saved this workload's status after you opened it. Reload the page"
+    )
+    at.run()  # the next run shows what the other person saved
+    assert by_label(at.selectbox, "L1").value == "In progress"
+    assert service_status.status(fcu_db.shared(db_path), user(EXEC), ALPHA, "exchange").version == 1
