@@ -122,6 +122,18 @@ def test_earnings_for_an_executive_and_nothing_for_a_report_viewer(app_server, p
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
     assert "Unclaimed opportunity" not in main_text(page)
 
+    # Back as the executive: a top tenant's row opens that tenant.
+    ui.sign_in_as(page, "Emery Executive")
+    go(page, ui, "Earnings")
+    top = page.get_by_test_id("stDataFrame")
+    expect(top).to_contain_text("Alpha Corp")
+    top.scroll_into_view_if_needed()  # below the charts: the mouse only reaches what is shown
+    box = top.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first row's selection box
+    page.wait_for_url("**/tenant?tenant=*", wait_until="commit")
+    ui.wait_idle(page)
+    expect(page.get_by_role("heading", name="Alpha Corp")).to_be_visible()
+
 
 def test_a_report_viewer_typing_the_earnings_address_gets_nothing(run_app, fresh_db, page, ui):
     # In demo mode a typed address starts a new session as the first user listed; keep only
