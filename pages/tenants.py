@@ -18,7 +18,7 @@ chosen = filters.tenant_filters(user, options)
 with layout.fetching():
     kpis = portfolio.kpis(db, user, chosen)
 
-tiles = st.columns(6 if user.sees_revenue else 4)
+tiles = st.columns(4)
 tiles[0].metric("Tenants", tables.count(kpis.tenants))
 tiles[1].metric(
     "Average Usage %",
@@ -27,13 +27,14 @@ tiles[1].metric(
 )
 tiles[2].metric("Total MAU", tables.count(kpis.mau), help="Monthly active users, summed.")
 tiles[3].metric("Total PAU", tables.count(kpis.pau), help="Paid available units, summed.")
-if user.sees_revenue:
-    tiles[4].metric(
+if user.sees_revenue:  # a second row: six tiles side by side cut big figures short
+    tiles = st.columns(4)
+    tiles[0].metric(
         "Potential earnings",
         tables.usd(kpis.potential_earnings),
         help="Opportunity units × rate per unit, over the workloads you have claimed.",
     )
-    tiles[5].metric(
+    tiles[1].metric(
         "Unclaimed opportunity",
         tables.usd(kpis.unclaimed_opportunity),
         help="What the unclaimed workloads of these tenants could earn once claimed.",
