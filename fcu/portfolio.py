@@ -188,6 +188,14 @@ def _order_by(filters: TenantFilters) -> str:
     return f"ORDER BY {column} {direction} NULLS LAST, tenant_name ASC, tenant_id ASC"
 
 
+def tenants_query(
+    user: User, filters: TenantFilters, today: date | None = None
+) -> tuple[str, dict]:
+    """SQL (ordered as the filters ask) and parameters of the user's filtered tenants."""
+    sql, params = _tenants_sql(user, filters, today or date.today())
+    return sql + " " + _order_by(filters), params
+
+
 def tenants(
     db: Database,
     user: User,
@@ -200,8 +208,7 @@ def tenants(
     """The tenants the user may see that pass the filters (all export columns, unredacted)."""
     if not db.table_exists("feed_partner_tenant"):
         return pd.DataFrame(columns=TENANT_COLUMNS)
-    sql, params = _tenants_sql(user, filters, today or date.today())
-    sql += " " + _order_by(filters)
+    sql, params = tenants_query(user, filters, today)
     if limit is not None:
         sql += " LIMIT $limit OFFSET $offset"
         params.update(limit=int(limit), offset=int(offset))

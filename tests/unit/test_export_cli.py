@@ -184,3 +184,25 @@ def test_cli_users_add_rejects_foreign_mpn(db_path):
     assert ok.returncode == 0, ok.stderr
     listing = fcu_cli(db_path, "users", "list").stdout.decode()
     assert "new@northwind.example" in listing and "MPN locations M11, M12" in listing
+
+
+def test_tenants_csv_neutralises_formula_names(tmp_path):
+    import shutil
+
+    from fcu import feed, users
+    from fcu.db import Database
+
+    folder = tmp_path / "feed"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "feed_small", folder)
+    path = folder / "tenants.csv"
+    path.write_text(path.read_text().replace("Alpha Corp", '=HYPERLINK("x")'))
+    database = Database(tmp_path / "f.duckdb")
+    assert feed.load_feed(database, folder).ok
+    users.save_user(database, "t", User("e@northwind.example", "P1", "executive"))
+    text = export.tenants_csv(database, User("e@northwind.example", "P1", "executive")).decode()
+    assert '"\'=HYPERLINK(""x"")"' in text
+    frame = export.prepare(
+        export.TABLES["workloads"](database, User("e@n.example", "P1", "executive")),
+        User("e@n.example", "P1", "executive"),
+    )
+    assert set(frame["tenant_name"]) == {'\'=HYPERLINK("x")', "Beta School"}
