@@ -152,6 +152,18 @@ def sign_out_button() -> None:
         st.logout()
 
 
+DEMO_LINK_PARAM = "as"
+
+
+def link_params() -> dict[str, str]:
+    """Query parameters a link that opens a new tab needs to keep the same person: in demo
+    mode the picked sample user; nothing when sign-in is configured (the cookie does it)."""
+    if not demo_mode():
+        return {}
+    email = st.session_state.get(keys.DEMO_EMAIL)
+    return {DEMO_LINK_PARAM: email} if email else {}
+
+
 def _demo_picker() -> User | None:
     db = database()
     people = access.list_users(db)
@@ -161,6 +173,10 @@ def _demo_picker() -> User | None:
     emails = [u.email for u in people]
     labels = {u.email: (u.display_name or u.email) for u in people}
     chosen = st.session_state.get(keys.DEMO_EMAIL)
+    if chosen not in emails:
+        # A link opened in a new tab starts a new session: it names the demo user it was
+        # made for (demo mode only; with sign-in configured this code never runs).
+        chosen = access.normalise_email(st.query_params.get(DEMO_LINK_PARAM, ""))
     if chosen not in emails:
         chosen = emails[0]
     st.session_state[keys.DEMO_EMAIL] = chosen

@@ -15,6 +15,7 @@ import streamlit as st
 
 from fcu.access import User, redact
 from fcu.portfolio import CLAIM_STATUS_LABELS, FLAGS
+from fcu.ui import auth
 
 PAGE_SIZE = 50
 UNCLAIMED = "Unclaimed — can be claimed"
@@ -80,7 +81,8 @@ def sort_choices(user: User) -> dict[str, str]:
 def tenant_link(tenant_id: str, usage_pct: object) -> str:
     """The tenant page's address; the Usage % rides along so the link column can show it."""
     shown = NO_VALUE if usage_pct is None or pd.isna(usage_pct) else f"{float(usage_pct):.1f}"
-    return f"tenant?tenant={quote(tenant_id)}&usage={shown}"
+    extra = "".join(f"&{k}={quote(v)}" for k, v in auth.link_params().items())
+    return f"tenant?tenant={quote(tenant_id)}&usage={shown}{extra}"
 
 
 def tenants_table(frame: pd.DataFrame, user: User, workload_names: dict[str, str]) -> pd.DataFrame:
@@ -106,7 +108,7 @@ def tenants_column_config() -> dict:
         "Usage %": st.column_config.LinkColumn(
             "Usage %",
             help="MAU / PAU × 100 over the workloads you see. Click to open the tenant.",
-            display_text=r"usage=([^&]+)$",
+            display_text=r"usage=([^&]+)",
         ),
         "MAU": st.column_config.NumberColumn("MAU", format="localized"),
         "PAU": st.column_config.NumberColumn("PAU", format="localized"),
