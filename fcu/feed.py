@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import time
 import zipfile
@@ -144,6 +145,7 @@ CONTRACT: tuple[FileSpec, ...] = (
 )
 SPECS = {spec.name: spec for spec in CONTRACT}
 DEFAULT_MIN_PAU = 150
+log = logging.getLogger("fcu")
 
 
 @dataclass(frozen=True, order=True)
@@ -169,6 +171,7 @@ class LoadResult:
     load_id: int | None = None
     loaded_by: str = ""
     source: str = ""
+    step_seconds: dict[str, float] = field(default_factory=dict)  # how long each step took
     started_at: datetime = field(default_factory=datetime.now)
 
     def summary(self) -> str:
@@ -724,17 +727,31 @@ def load_feed(
 ) -> LoadResult:
     """Check and load a feed folder; all or nothing. Records the attempt in ``loads``."""
     folder = Path(folder)
-    say = progress or (lambda fraction, text: None)
     started = time.perf_counter()
+    result = LoadResult(False, loaded_by=loaded_by, source=str(folder))
+    mark = [started, "Starting"]
+
+    def say(fraction: float, text: str) -> None:
+        now = time.perf_counter()
+        result.step_seconds[mark[1]] = now - mark[0]
+        mark[:] = [now, text]
+        if progress is not None:
+            progress(fraction, text)
+
     if not db.feed_lock.acquire(blocking=False):
         raise FeedError("Another feed load is running. Wait for it to finish, then try again.")
     try:
-        result = _load_locked(
-            db, folder, say, LoadResult(False, loaded_by=loaded_by, source=str(folder))
-        )
+        result = _load_locked(db, folder, say, result)
     finally:
         db.feed_lock.release()
+    say(1.0, "Done")
     result.seconds = time.perf_counter() - started
+    log.info(
+        "feed load %s in %.1f s: %s",
+        "done" if result.ok else "refused",
+        result.seconds,
+        ", ".join(f"{k} {v:.1f} s" for k, v in result.step_seconds.items()),
+    )
     if not result.ok:
         db.write(lambda cur: _record_load(cur, result))
     return result
@@ -831,10 +848,12 @@ def _load_locked(db: Database, folder: Path, say: Progress, result: LoadResult) 
         }
         _finalise_small_tables(cur, current_month)
         precompute.build_tenant_workload(cur)
+        say(0.9, "Computing partner portfolios")
         precompute.build_partner_tenant(cur)
         say(0.95, "Replacing the feed")
         result.ok, result.rows, result.current_month = True, rows, current_month
         _swap_in(db, result)
+        say(0.97, "Checkpointing the database file")
         _drop_staging(cur)
         try:
             cur.execute("CHECKPOINT")
