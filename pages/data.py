@@ -18,6 +18,8 @@ st.caption(
     f"previous one for everyone. Uploads up to {limit_mb:,} MB."
 )
 db = database()
+PROBLEM_HEADINGS = {"file": "File", "line": "Line", "column": "Column", "message": "Problem"}
+just_refused = False
 
 uploads = st.file_uploader(
     "Feed files or a zip of them",
@@ -49,7 +51,9 @@ if st.button("Check and load", type="primary", disabled=not uploads):
                 f"Feed refused: {result.problem_count:,} problem(s); nothing was changed. "
                 "Fix them in the files and upload again."
             )
-            st.dataframe(loads.problems_frame(result.problems), hide_index=True)
+            problems = loads.problems_frame(result.problems)
+            st.dataframe(problems, hide_index=True, column_config=PROBLEM_HEADINGS)
+            just_refused = True
 
 st.subheader("Loads")
 with layout.fetching():
@@ -72,8 +76,8 @@ else:
             "error_count": "Problems",
         },
     )
-if refused is not None:
+if refused is not None and not just_refused:  # (just listed above otherwise)
     when, problems = refused
     st.subheader("Problems of the last refused load")
     st.caption(f"Refused at {when:%Y-%m-%d %H:%M} UTC; the feed in use is the one before it.")
-    st.dataframe(problems, hide_index=True)
+    st.dataframe(problems, hide_index=True, column_config=PROBLEM_HEADINGS)
