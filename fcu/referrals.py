@@ -19,6 +19,7 @@ Rules:
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -74,6 +75,9 @@ LIST_LABELS = {  # the columns the Referrals page shows, in order, with their he
     "mpn_id": "MPN ID",
     "workloads": "RFA workloads",
 }
+
+
+_CHANGES = threading.Lock()
 
 
 class ReferralError(ValueError):
@@ -341,7 +345,10 @@ def _change(
         )
         return version + 1
 
-    return db.write(work)
+    # One change at a time: DuckDB lets a transaction update a row that another committed
+    # after it began, so the version check above must not run beside another change.
+    with _CHANGES:
+        return db.write(work)
 
 
 def accept(db: Database, user: User, rfa_id: str, expected_version: int) -> int:

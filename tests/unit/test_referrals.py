@@ -220,3 +220,26 @@ def test_export_and_command_line(db, db_path, user):
         check=True,
     )
     assert [line.split(",")[0] for line in done.stdout.splitlines()] == ["rfa_id", "R1"]
+
+
+def test_changes_made_at_once_from_the_same_screen_leave_one_winner(db, user):
+    """Twenty people press Accept or Decline on R1 at once, all having seen version 0."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    exec_ = user("exec@northwind.example")
+
+    def press(i: int) -> str:
+        try:
+            if i % 2:
+                referrals.accept(db, exec_, "R1", 0)
+            else:
+                referrals.decline(db, exec_, "R1", f"reason {i}", 0)
+        except ReferralConflict:
+            return "stale"
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(press, range(20)))
+    assert outcomes.count("saved") == 1 and outcomes.count("stale") == 19
+    assert referrals.referral(db, exec_, "R1").version == 1
+    assert db.scalar("SELECT count(*) FROM audit WHERE entity_key = 'R1'") == 1
