@@ -140,3 +140,25 @@ def test_each_workspace_module_imports_first_and_registers_every_export(module):
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
     )
     assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
+
+
+def test_audit_export_is_the_partners_history_masked_for_report_viewers(db, user):
+    from fcu import intent
+
+    notes.add_note(
+        db, user("exec@northwind.example"), ALPHA, NoteInput(risks="r", next_action_owner="Kim")
+    )
+    intent.save_intent(
+        db, user("exec@northwind.example"), ALPHA, "exchange", "Blocked due to proxy."
+    )
+    admin = export.render(db, user("admin@northwind.example"), "audit").decode()
+    assert "note.add" in admin and "intent.save" in admin and "Kim" in admin
+    assert "user.add" in admin  # the fixture's users, recorded without a tenant: admins only
+    exec_rows = export.render(db, user("exec@northwind.example"), "audit").decode()
+    assert "note.add" in exec_rows and "user.add" not in exec_rows
+    report = export.render(db, user("report@northwind.example"), "audit").decode()
+    assert "Kim" not in report and "exec@northwind.example" not in report
+    assert "Blocked due to proxy." in report  # intent text is not personal; emails would be
+    assert (
+        "note.add" not in export.render(db, user("report.m12@northwind.example"), "audit").decode()
+    )
