@@ -24,6 +24,7 @@ import duckdb
 
 from fcu import precompute
 from fcu.db import Database
+from fcu.metrics import DEFAULT_MIN_PAU
 
 # How many problems of one kind (file, column, rule) are listed before the rest are counted.
 MAX_LISTED_PER_RULE = 200
@@ -144,7 +145,7 @@ CONTRACT: tuple[FileSpec, ...] = (
     ),
 )
 SPECS = {spec.name: spec for spec in CONTRACT}
-DEFAULT_MIN_PAU = 150
+
 log = logging.getLogger("fcu")
 
 

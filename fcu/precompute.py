@@ -21,6 +21,7 @@ from fcu import metrics
 from fcu.db import Database
 
 ACTIVE = "('submitted', 'approved', 'approved-pending-data')"
+DEFAULT_MIN_PAU = metrics.DEFAULT_MIN_PAU
 
 
 def effective_claims_sql(claims_table: str = "feed_claims") -> str:
@@ -64,6 +65,7 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
     current_month, months = cur.execute(
         "SELECT max(month) FILTER (WHERE valid), count(*) FILTER (WHERE valid) FROM stg_months"
     ).fetchone()
+    rate_card = "stg_rate_card" if _exists(cur, "stg_rate_card") else _EMPTY_RATE_CARD
     distinct_months = (
         "bit_count(bit_or(CAST(1 AS UBIGINT) << m.idx))"
         if months <= 64
@@ -72,16 +74,27 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
     cur.execute(
         f"""
         CREATE OR REPLACE TABLE stg_usage_tw AS
-        SELECT CAST(u.tenant_id AS VARCHAR) AS tenant_id, u.workload,
-               count(*) AS n_rows,
-               {distinct_months} AS n_months,
-               max(u.mau) AS hwm,
-               max(u.mau) FILTER (WHERE u.month = $cm) AS mau,
-               max(u.pau) FILTER (WHERE u.month = $cm) AS pau,
-               max(coalesce(u.entitlements, u.pau)) FILTER (WHERE u.month = $cm) AS entitlements
-        FROM stg_usage u JOIN stg_months m ON m.month = u.month AND m.valid
-        WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
-        GROUP BY u.tenant_id, u.workload
+        WITH pairs AS (
+            SELECT CAST(u.tenant_id AS VARCHAR) AS tenant_id, u.workload,
+                   count(*) AS n_rows,
+                   {distinct_months} AS n_months,
+                   max(u.mau) AS hwm,
+                   max(u.mau) FILTER (WHERE u.month = $cm) AS mau,
+                   max(u.pau) FILTER (WHERE u.month = $cm) AS pau,
+                   max(coalesce(u.entitlements, u.pau)) FILTER (WHERE u.month = $cm)
+                       AS entitlements
+            FROM stg_usage u JOIN stg_months m ON m.month = u.month AND m.valid
+            WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
+            GROUP BY u.tenant_id, u.workload
+        ),
+        rates AS (  -- one row per workload even before the rate card's own checks ran
+            SELECT workload, any_value(rate_per_unit) AS rate_per_unit,
+                   any_value(max_earning) AS max_earning,
+                   coalesce(any_value(min_pau), {DEFAULT_MIN_PAU}) AS min_pau
+            FROM {rate_card} GROUP BY workload
+        )
+        SELECT p.*, r.rate_per_unit, r.max_earning, r.min_pau
+        FROM pairs p LEFT JOIN rates r ON r.workload = p.workload
         """,
         {"cm": current_month},
     )
@@ -132,40 +145,52 @@ def ensure_usage_series(db: Database) -> None:
         )
 
 
+_EMPTY_RATE_CARD = (
+    "(SELECT CAST(NULL AS VARCHAR) AS workload, CAST(NULL AS DOUBLE) AS rate_per_unit, "
+    "CAST(NULL AS DOUBLE) AS max_earning, CAST(NULL AS BIGINT) AS min_pau WHERE false)"
+)
+
+
+def _exists(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        cur.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+        ).fetchone()[0]
+    )
+
+
 def _add_computed(
     cur: duckdb.DuckDBPyConnection,
-    table: str,
+    source: str,
+    target: str,
     inputs: str,
     compute: Callable[[pd.DataFrame], pd.DataFrame],
+    exclude: tuple[str, ...] = (),
 ) -> None:
-    """Append the columns ``compute`` returns for ``SELECT inputs FROM table`` to the table."""
-    frame = cur.execute(f"SELECT {inputs} FROM {table}").df()
+    """``target`` = ``source`` (less ``exclude``) with the columns ``compute`` returns for
+    ``SELECT inputs FROM source``, matched row by row (POSITIONAL JOIN, insertion order)."""
+    frame = cur.execute(f"SELECT {inputs} FROM {source}").df()
     computed = compute(frame)
     cur.register("computed_columns", computed)
+    columns = f"t.* EXCLUDE ({', '.join(exclude)})" if exclude else "t.*"
     try:
         cur.execute(
-            f"CREATE OR REPLACE TABLE {table} AS "
-            f"SELECT t.*, c.* FROM {table} t POSITIONAL JOIN computed_columns c"
+            f"CREATE OR REPLACE TABLE {target} AS "
+            f"SELECT {columns}, c.* FROM {source} t POSITIONAL JOIN computed_columns c"
         )
     finally:
         cur.unregister("computed_columns")
 
 
 def build_tenant_workload(cur: duckdb.DuckDBPyConnection) -> None:
-    """stg_tenant_workload: usage aggregates + rate card + metrics."""
-    cur.execute(
-        """
-        CREATE OR REPLACE TABLE stg_tenant_workload AS
-        SELECT tw.tenant_id, tw.workload, tw.mau, tw.pau, tw.entitlements, tw.hwm,
-               r.rate_per_unit, r.max_earning, r.min_pau
-        FROM stg_usage_tw tw LEFT JOIN stg_rate_card_final r ON r.workload = tw.workload
-        """
-    )
+    """stg_tenant_workload: the usage aggregate (rate card joined) with the metrics."""
     _add_computed(
         cur,
+        "stg_usage_tw",
         "stg_tenant_workload",
         "mau, pau, hwm, rate_per_unit, max_earning, min_pau",
         metrics.workload_figures,
+        exclude=("n_rows", "n_months"),
     )
 
 
@@ -214,13 +239,12 @@ def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
         FROM pt
         JOIN {prefix}_tenants t ON t.tenant_id = pt.tenant_id
         LEFT JOIN sums s ON s.partner_id = pt.partner_id AND s.tenant_id = pt.tenant_id
-        ORDER BY pt.partner_id, t.tenant_name, pt.tenant_id
     """
 
 
 def build_partner_tenant(cur: duckdb.DuckDBPyConnection) -> None:
-    cur.execute(f"CREATE OR REPLACE TABLE stg_partner_tenant AS {partner_tenant_sql('stg')}")
-    _add_computed(cur, "stg_partner_tenant", "mau, pau", metrics.tenant_figures)
+    cur.execute(f"CREATE OR REPLACE TABLE stg_pt_sums AS {partner_tenant_sql('stg')}")
+    _add_computed(cur, "stg_pt_sums", "stg_partner_tenant", "mau, pau", metrics.tenant_figures)
 
 
 def refresh_partner_tenant(cur: duckdb.DuckDBPyConnection, tenant_id: str) -> None:
