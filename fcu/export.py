@@ -71,6 +71,11 @@ def prepare(frame: pd.DataFrame, user: User, name: str = "") -> pd.DataFrame:
             text = series.astype("string")
             formula = text.str.contains(FORMULA_RE, regex=True).fillna(False).astype(bool)
             out[column] = text.mask(formula, "'" + text)
+        elif pd.api.types.is_datetime64_any_dtype(series):
+            # DATE columns arrive as midnight datetimes: write them back as dates.
+            times = series.dropna()
+            dates_only = bool((times == times.dt.normalize()).all())
+            out[column] = series.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S")
         elif column == "usage_pct" or column in MONEY_COLUMNS:
             out[column] = series.round(2)
     return out

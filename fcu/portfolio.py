@@ -104,7 +104,9 @@ def normalise_tenant_id(text: str | None) -> str | None:
 def _workspace_ctes() -> str:
     return """
         latest_note AS (
-            SELECT tenant_id, arg_max(next_action_date, note_id) AS next_action_date
+            -- the latest note's date, even when that note has none (a struct is never NULL)
+            SELECT tenant_id,
+                   arg_max({'d': next_action_date}, note_id).d AS next_action_date
             FROM notes WHERE partner_id = $partner GROUP BY tenant_id
         ),
         survey AS (

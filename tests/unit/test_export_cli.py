@@ -206,3 +206,18 @@ def test_tenants_csv_neutralises_formula_names(tmp_path):
         User("e@n.example", "P1", "executive"),
     )
     assert set(frame["tenant_name"]) == {'\'=HYPERLINK("x")', "Beta School"}
+
+
+def test_dates_export_as_dates_and_the_latest_note_decides_the_next_action(db, user):
+    from fcu import notes
+
+    exec_user = user("exec@northwind.example")
+    notes.add_note(
+        db, exec_user, ALPHA, notes.NoteInput(next_actions="Call", next_action_date="2026-12-01")
+    )
+    text = export.render(db, exec_user, "notes").decode()
+    assert "2026-12-01" in text and "2026-12-01 00:00:00" not in text
+    assert portfolio.tenants(db, exec_user).set_index("tenant_id").loc[ALPHA, "next_action_date"]
+    notes.add_note(db, exec_user, ALPHA, notes.NoteInput(risks="No date this time"))
+    latest = portfolio.tenants(db, exec_user).set_index("tenant_id").loc[ALPHA, "next_action_date"]
+    assert pd.isna(latest)
