@@ -207,8 +207,6 @@ def summary(r: dict) -> dict:
         for key in ("tenant_view", "tenant_workloads", "tenant_trend"):
             s[key] = med(p[key])
         s["csv"], s["csv_rows"] = med(p["csv"]), p["csv_rows"]
-        for key in ("csv_query", "csv_prepare", "csv_write"):
-            s[key] = med(p.get(key))
         s["pages_mb"] = r["pages_rss"] / MB
         s["visible"] = p["visible_tenants"]
         s["tenants_first"] = p["tenants_first"]
@@ -278,10 +276,7 @@ ROWS = [
     ("Tenant details: rerun", "details", "ms", "details"),
     ("  tenant_view + workloads + trend", "details_fcu", "ms", None),
     ("Download CSV: rows", "csv_rows", "n", None),
-    ("Download CSV: tenants_csv bytes", "csv", "ms", "csv"),
-    ("  export.tenants_table (query)", "csv_query", "ms", None),
-    ("  export.prepare (redact, flatten, neutralise)", "csv_prepare", "ms", None),
-    ("  export.to_csv", "csv_write", "ms", None),
+    ("Download CSV: export.tenants_csv bytes", "csv", "ms", "csv"),
     ("App process peak RSS (AppTest browse)", "app_mb", "MB", "app_rss"),
     ("  peak before opening Earnings", "before_earnings_mb", "MB", None),
     ("  browse: first open of Earnings", "earnings_open", "s", None),

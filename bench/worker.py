@@ -246,7 +246,6 @@ def pages(
     out: dict = {k: [] for k in ("tenants_rerun", "query", "kpis", "tenants_query")}
     out.update({k: [] for k in ("filter_options", "bare_rerun", "details_rerun", "csv")})
     out.update({k: [] for k in ("tenant_view", "tenant_workloads", "tenant_trend")})
-    out.update({k: [] for k in ("csv_query", "csv_prepare", "csv_write")})
     for i in range(repeat + warm_up):  # a first round warms up and is not counted
         lower = float(i + 1)
         at.slider(key=keys.TENANT_USAGE).set_value((lower, high))
@@ -269,9 +268,6 @@ def pages(
         samples["tenant_workloads"], _ = _timed(portfolio.tenant_workloads, db, user, tenant)
         samples["tenant_trend"], _ = _timed(portfolio.tenant_trend, db, user, tenant)
         samples["csv"], data = _timed(export.tenants_csv, db, user, csv_filters)
-        samples["csv_query"], frame = _timed(export.tenants_table, db, user, csv_filters)
-        samples["csv_prepare"], frame = _timed(export.prepare, frame, user, "tenants")
-        samples["csv_write"], _ = _timed(export.to_csv, frame)
         if i or not warm_up:
             for key, value in samples.items():
                 out[key].append(value)
