@@ -207,7 +207,7 @@ def summary(r: dict) -> dict:
         for key in ("tenant_view", "tenant_workloads", "tenant_trend"):
             s[key] = med(p[key])
         s["csv"], s["csv_rows"] = med(p["csv"]), p["csv_rows"]
-        s["pages_mb"] = r["pages_rss"] / MB
+        s["pages_mb"] = r["pages_rss"] / MB if "pages_rss" in r else None
         s["visible"] = p["visible_tenants"]
         s["tenants_first"] = p["tenants_first"]
     b = r.get("baseline")

@@ -39,7 +39,7 @@ def test_bench_measures_a_small_feed_and_prints_the_table(tmp_path, clean_stream
 
     db_file = tmp_path / "fcu.duckdb"
     steps = worker.load_steps(str(folder), str(db_file))
-    assert [text for text, _ in steps["steps"]][-1] == "Replacing the feed"
+    assert "Reading usage.csv" in [text for text, _ in steps["steps"]]
     assert steps["statement_count"] > 10
 
     db = fcu_db.Database(db_file)
@@ -66,9 +66,16 @@ def test_bench_measures_a_small_feed_and_prints_the_table(tmp_path, clean_stream
         "load_steps": steps,
         "floor_steps": floor["steps"],
         "pages": pages,
+        "pages_rss": 240 * bench.MB,
         "baseline": baseline,
         "baseline_rss": 200 * bench.MB,
         "browse_rss": 250 * bench.MB,
+        "browse": {
+            "steps": [
+                ["open referrals", 0.3, 200 * bench.MB],
+                ["open earnings", 1.0, 250 * bench.MB],
+            ]
+        },
     }
     text = bench.table([result], 1, 1)
     assert "load: ratio to floor" in text and "2.00x" in text
@@ -77,3 +84,4 @@ def test_bench_measures_a_small_feed_and_prints_the_table(tmp_path, clean_stream
     assert "app process <= 600 MB" in text
     assert "Load steps at 200 tenants" in bench.steps_table([result])
     assert "Tenant details rerun at 200 tenants" in bench.profile_table([result])
+    assert "open earnings" in bench.browse_table([result])
