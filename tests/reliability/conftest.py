@@ -15,10 +15,10 @@ DASHBOARD = str(ROOT / "dashboard.py")
 
 
 @pytest.fixture
-def workspace_db(db_path, user) -> Path:
+def workspace_db(db_path) -> Path:
     """A closed copy of the fixture database with one record in every workspace table."""
     database = Database(db_path)
-    fill_workspace(database, user)
+    fill_workspace(database)
     database.close()
     return db_path
 

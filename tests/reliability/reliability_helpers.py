@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from fcu import claims, contacts, feed, intent, notes, referrals, service_status
+from fcu.access import get_user
 from fcu.contacts import ContactInput
 from fcu.db import Database
 from fcu.notes import NoteInput
@@ -52,9 +53,9 @@ def leftover_load_tables(db: Database) -> list[str]:
     return sorted(n for (n,) in names if n.startswith(LOAD_PREFIXES))
 
 
-def fill_workspace(db: Database, user) -> None:
+def fill_workspace(db: Database) -> None:
     """One record of every kind a partner writes, through the product's own functions."""
-    exec_ = user(EXEC)
+    exec_ = get_user(db, EXEC)
     notes.add_note(db, exec_, ALPHA, NoteInput(risks="Legacy proxy", next_actions="Pilot"))
     contacts.create_contact(
         db,
