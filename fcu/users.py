@@ -56,9 +56,17 @@ def partner_mpns(db: Database, partner_id: str) -> list[str]:
     ]
 
 
+MAX_DISPLAY_NAME = 200  # characters
+
+
 def _check(db: Database, user: User) -> None:
     if not valid_email(user.email):
         raise UserError(f"{user.email!r} is not an email address such as name@example.com.")
+    if user.display_name and len(user.display_name) > MAX_DISPLAY_NAME:
+        raise UserError(
+            f"The display name is {len(user.display_name):,} characters long; shorten it to "
+            f"{MAX_DISPLAY_NAME} or fewer."
+        )
     if user.role is not None and user.role not in ROLES:
         raise UserError("Role must be 'executive' or 'report'.")
     if not user.partner_id or not user.partner_id.strip():
