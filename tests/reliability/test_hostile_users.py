@@ -1,0 +1,289 @@
+"""Hostile users: markup and formulas typed into every free-text field and carried in the
+feed's text columns are shown as text and exported neutralised; oversized input is refused
+with a sentence; every URL parameter is checked; XSRF protection and an upload limit stay on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from reliability_helpers import ALPHA, BETA, EXEC, ROOT, copy_db
+
+from fcu import contacts, export, feed, intent, notes, portfolio, referrals, users
+from fcu.access import User, get_user
+from fcu.contacts import ContactInput
+from fcu.db import Database
+from fcu.notes import NoteInput
+
+FIXTURE_FEED = ROOT / "tests" / "data" / "feed_small"
+DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+ADMIN = "admin@northwind.example"
+
+# One payload per place, each unique, so a page showing it can be told apart.
+FEED_TEXT = {
+    ("tenants", "tenant_name", "Alpha Corp"): "<script>alert('tenant')</script> Alpha",
+    ("partners", "location_name", "Northwind Seattle"): "[Seattle](javascript:alert(1))",
+    ("workloads", "display_name", "Exchange Online"): "**Exchange** <b>Online</b>",
+    ("referrals", "source", "FastTrack Center"): '=HYPERLINK("http://evil.example","src")',
+}
+NOTE = NoteInput(
+    onboarding_scope="[scope](javascript:alert(2)) _scope_",
+    risks="<img src=x onerror=alert(3)> risk",
+    next_actions="# Heading **next** `code`",
+    next_action_owner="@SUM(A1)",
+)
+CONTACT = ContactInput(
+    kind="customer",
+    name='=HYPERLINK("http://evil.example","name")',
+    email="kim@alpha.example",
+    country="<i>United States</i>",
+    survey_language="English",
+    services=("exchange",),
+    survey_eligible=True,
+)
+INTENT = "+SUM(1) <script>alert(4)</script> no intent because of a merger freeze."
+DECLINE = "-2+3 **declined** <u>not ours</u> [x](javascript:alert(5))"
+DISPLAY_NAME = "<script>alert('name')</script> Emery **Exec**"
+# Payloads whose markup would change what is shown if rendered as markdown or HTML.
+MARKUP = [
+    *[v for v in FEED_TEXT.values() if not v.startswith("=")],
+    NOTE.onboarding_scope,
+    NOTE.risks,
+    NOTE.next_actions,
+    CONTACT.country,
+    INTENT,
+    DECLINE,
+    DISPLAY_NAME,
+]
+FORMULAS = [FEED_TEXT[("referrals", "source", "FastTrack Center")], CONTACT.name, INTENT]
+FORMULAS += [NOTE.next_action_owner, DECLINE]
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory, fixture_db_template) -> Path:
+    """The fixture feed with markup in its text columns, and a workspace full of it."""
+    base = tmp_path_factory.mktemp("hostile_users")
+    folder = base / "feed"
+    shutil.copytree(FIXTURE_FEED, folder)
+    for (name, column, old), new in FEED_TEXT.items():
+        path = folder / f"{name}.csv"
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        i = rows[0].index(column)
+        for row in rows[1:]:
+            if row[i] == old:
+                row[i] = new
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    path = copy_db(fixture_db_template, base / "fcu.duckdb")
+    db = Database(path)
+    assert feed.load_feed(db, folder).ok
+    exec_ = get_user(db, EXEC)
+    users.save_user(db, "tests", User(EXEC, "P1", "executive", False, None, DISPLAY_NAME))
+    notes.add_note(db, exec_, ALPHA, NOTE)
+    contacts.create_contact(db, exec_, ALPHA, CONTACT)
+    intent.save_intent(db, exec_, ALPHA, "exchange", INTENT)
+    referrals.decline(db, exec_, "R3", DECLINE, 0)
+    db.execute("CHECKPOINT")
+    db.close()
+    return path
+
+
+# -- what a page shows ----------------------------------------------------------------------
+MARKDOWN_KINDS = ("markdown", "caption", "title", "header", "subheader")
+MARKDOWN_KINDS += ("info", "warning", "error", "success")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _markdown(at) -> list[str]:
+    """Every string Streamlit renders as markdown: elements and the labels of containers."""
+    out = [str(e.value) for kind in MARKDOWN_KINDS for e in getattr(at, kind)]
+    out += [str(e.label) for e in at.expander]
+    out += [str(e.label) for e in at.tabs]
+    out += [str(e.label) for e in at.metric]
+    return out
+
+
+def _as_text(at) -> str:
+    """Everything shown as text: text, code and table cells, and markdown with its escapes
+    undone (an escaped ``\\*`` shows as ``*``)."""
+    parts = [str(e.value) for e in at.text] + [str(e.value) for e in at.code]
+    for frame in at.dataframe:
+        value = frame.value
+        parts += [str(v) for v in value.astype(str).to_numpy().ravel()]
+        parts += [str(c) for c in value.columns]
+    for e in at.selectbox:
+        parts += [str(o) for o in e.options]
+    parts += [_ESCAPED.sub(r"\1", m) for m in _markdown(at)]
+    return "\n".join(parts)
+
+
+def _check_shown_as_text(at, expected: list[str]) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    rendered = _markdown(at)
+    for payload in MARKUP:
+        for text in rendered:
+            assert payload not in text, f"rendered as markdown: {payload!r} in {text!r}"
+    shown = _as_text(at)
+    for payload in expected:
+        assert payload in shown, f"not shown as text: {payload!r}"
+
+
+def _open(app_for, path, email, page_file=None, **params):
+    at = app_for(path, email)
+    at.run()
+    if page_file:
+        at.switch_page(page_file)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+    return at
+
+
+def test_tenants_page_shows_markup_as_text(app_for, hostile_db):
+    at = _open(app_for, hostile_db, EXEC)
+    _check_shown_as_text(at, [FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")]])
+
+
+def test_tenant_page_shows_every_field_as_text(app_for, hostile_db):
+    at = _open(app_for, hostile_db, EXEC, "pages/tenant.py", tenant=ALPHA)
+    expected = [
+        FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")],
+        FEED_TEXT[("workloads", "display_name", "Exchange Online")],
+        NOTE.risks,
+        NOTE.next_actions,
+        NOTE.onboarding_scope,
+        INTENT,
+    ]
+    _check_shown_as_text(at, expected)
+
+
+def test_referrals_page_shows_source_and_reason_as_text(app_for, hostile_db):
+    at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa="R3")
+    _check_shown_as_text(at, [DECLINE])
+    at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa="R1")
+    _check_shown_as_text(at, [FEED_TEXT[("referrals", "source", "FastTrack Center")]])
+
+
+def test_admin_page_shows_display_names_as_text(app_for, hostile_db):
+    at = _open(app_for, hostile_db, ADMIN, "pages/admin.py")
+    _check_shown_as_text(at, [DISPLAY_NAME])
+
+
+def test_the_sidebar_shows_the_signed_in_name_as_text(app_for, hostile_db):
+    at = _open(app_for, hostile_db, EXEC)
+    _check_shown_as_text(at, [DISPLAY_NAME])
+
+
+# -- exports --------------------------------------------------------------------------------
+def test_every_export_neutralises_formulas(hostile_db):
+    db = Database(hostile_db)
+    try:
+        cells: set[str] = set()
+        for name in sorted(export.TABLES):
+            data = export.render(db, get_user(db, EXEC), name).decode("utf-8")
+            for row in csv.reader(io.StringIO(data)):
+                for cell in row:
+                    assert not cell.startswith(export.FORMULA_START), (name, cell)
+                    cells.add(cell)
+        for payload in FORMULAS:
+            assert "'" + payload in cells, payload  # kept whole, with a leading apostrophe
+    finally:
+        db.close()
+
+
+# -- oversized input ------------------------------------------------------------------------
+def _refused(call) -> str:
+    with pytest.raises(ValueError) as raised:
+        call()
+    message = str(raised.value)
+    assert message.strip() and "Traceback" not in message
+    return message
+
+
+def test_oversized_input_is_refused_with_a_sentence(db):
+    exec_ = get_user(db, EXEC)
+    before = db.one("SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM audit)")
+    huge = "x" * 100_000
+    said = [
+        _refused(lambda: notes.add_note(db, exec_, ALPHA, NoteInput(risks=huge))),
+        _refused(
+            lambda: notes.add_note(db, exec_, ALPHA, NoteInput(risks="r", next_action_owner=huge))
+        ),
+        _refused(
+            lambda: contacts.create_contact(
+                db, exec_, ALPHA, ContactInput(**{**CONTACT.__dict__, "name": huge})
+            )
+        ),
+        _refused(lambda: intent.save_intent(db, exec_, ALPHA, "exchange", huge)),
+        _refused(lambda: referrals.decline(db, exec_, "R1", huge, 0)),
+        _refused(
+            lambda: users.save_user(db, "tests", User(EXEC, "P1", "executive", False, None, huge))
+        ),
+    ]
+    assert all("shorten" in s.lower() or "characters" in s.lower() for s in said), said
+    after = db.one("SELECT (SELECT count(*) FROM notes), (SELECT count(*) FROM audit)")
+    assert after == before  # a refused save changes nothing
+    # A huge search is cut to its limit, not an error.
+    found = portfolio.tenants(db, exec_, portfolio.TenantFilters(search=huge))
+    assert len(found) == 0
+
+
+# -- URL parameters -------------------------------------------------------------------------
+ODD_TENANTS = [
+    "aaaaaaaa-0000-0000-0000-00000000ffff",  # unknown
+    DELTA,  # another partner's
+    "not-a-guid",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "../../etc/passwd",
+    "A" * 10_000,
+    "",
+    ALPHA.upper() + "x",
+]
+
+
+def test_odd_tenant_ids_give_one_answer(app_for, db_path):
+    answers = set()
+    for value in ODD_TENANTS:
+        at = _open(app_for, db_path, EXEC, "pages/tenant.py", tenant=value)
+        assert not at.exception, value
+        answers.add(tuple(w.value for w in at.warning))
+        assert not at.dataframe, value  # no figures of any tenant
+    assert len(answers) == 1, answers
+    assert all(answers.pop())
+
+
+@pytest.mark.parametrize(
+    "page_file, params",
+    [
+        ("pages/tenant.py", {"tenant": BETA, "rfa": "<script>", "x": "1" * 5000}),
+        ("pages/referrals.py", {"rfa": "R2"}),  # another partner's referral
+        ("pages/referrals.py", {"rfa": "' OR 1=1 --"}),
+        ("pages/tenants.py", {"tenant": "junk", "page": "-1", "sort": "drop table"}),
+        ("pages/earnings.py", {"target": "1e999"}),
+        ("pages/tenant.py", {"as": "admin@fabrikam.example", "tenant": DELTA}),
+    ],
+)
+def test_odd_query_strings_do_not_crash_or_leak(app_for, db_path, page_file, params):
+    email = EXEC if "earnings" in page_file else "report@northwind.example"
+    at = _open(app_for, db_path, email, page_file, **params)
+    assert not at.exception
+    shown = _as_text(at)
+    assert "Delta Gov" not in shown and "Fabrikam" not in shown
+    assert "R2" not in [str(o) for e in at.selectbox for o in e.options]
+
+
+# -- Streamlit's own protections -------------------------------------------------------------
+def test_xsrf_protection_is_on_and_uploads_are_limited():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    server = config.get("server", {})
+    assert server.get("enableXsrfProtection", True) is True
+    assert server.get("enableCORS", True) is True  # turning CORS off weakens XSRF
+    assert isinstance(server.get("maxUploadSize"), int) and 0 < server["maxUploadSize"] <= 4096
