@@ -367,6 +367,7 @@ WORKLOAD_COLUMNS = [
 def workloads_sql(user: User, tenant_filter: str = "") -> tuple[str, dict]:
     """Workload rows the user may see: the partner's claims and the unclaimed, never others'."""
     scope_sql, params = tenant_scope(user, "pt")
+    params.setdefault("partner", user.partner_id)  # used below even when the scope is empty
     sql = f"""
         WITH claims AS (
             SELECT * FROM ({effective_claims_sql()}) c WHERE c.status IN {ACTIVE}
