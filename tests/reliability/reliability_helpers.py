@@ -8,6 +8,7 @@ mean the same rows (in any order), which is what "the database is unchanged" mea
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -96,3 +97,33 @@ def copy_db(source: Path, target: Path) -> Path:
     if wal.exists():
         shutil.copy(wal, Path(f"{target}.wal"))
     return target
+
+
+# -- what an AppTest page shows ------------------------------------------------------------
+MARKDOWN_KINDS = ("markdown", "caption", "title", "header", "subheader")
+MARKDOWN_KINDS += ("info", "warning", "error", "success")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def markdown_shown(at) -> list[str]:
+    """Every string Streamlit renders as markdown: elements and the labels of containers."""
+    out = [str(e.value) for kind in MARKDOWN_KINDS for e in getattr(at, kind)]
+    out += [str(e.label) for e in at.expander]
+    out += [str(e.label) for e in at.tabs]
+    out += [str(e.label) for e in at.metric]
+    return out
+
+
+def as_text(at) -> str:
+    """Everything shown as text: text, code and table cells, and markdown with its escapes
+    undone (an escaped ``\\*`` shows as ``*``)."""
+    parts = [str(e.value) for e in at.text] + [str(e.value) for e in at.code]
+    for frame in at.dataframe:
+        value = frame.value
+        parts += [str(v) for v in value.astype(str).to_numpy().ravel()]
+        parts += [str(c) for c in value.columns]
+    for kind in ("selectbox", "multiselect", "radio"):
+        parts += [str(o) for e in getattr(at, kind) for o in e.options]
+    parts += [str(e.value) for e in at.metric]
+    parts += [_ESCAPED.sub(r"\1", m) for m in markdown_shown(at)]
+    return "\n".join(parts)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
-from reliability_helpers import ALPHA, BETA, EXEC, ROOT, copy_db
+from reliability_helpers import ALPHA, BETA, EXEC, ROOT, as_text, copy_db, markdown_shown
 
 from fcu import contacts, export, feed, intent, notes, portfolio, referrals, users
 from fcu.access import User, get_user
@@ -96,41 +95,13 @@ def hostile_db(tmp_path_factory, fixture_db_template) -> Path:
 
 
 # -- what a page shows ----------------------------------------------------------------------
-MARKDOWN_KINDS = ("markdown", "caption", "title", "header", "subheader")
-MARKDOWN_KINDS += ("info", "warning", "error", "success")
-_ESCAPED = re.compile(r"\\(.)")
-
-
-def _markdown(at) -> list[str]:
-    """Every string Streamlit renders as markdown: elements and the labels of containers."""
-    out = [str(e.value) for kind in MARKDOWN_KINDS for e in getattr(at, kind)]
-    out += [str(e.label) for e in at.expander]
-    out += [str(e.label) for e in at.tabs]
-    out += [str(e.label) for e in at.metric]
-    return out
-
-
-def _as_text(at) -> str:
-    """Everything shown as text: text, code and table cells, and markdown with its escapes
-    undone (an escaped ``\\*`` shows as ``*``)."""
-    parts = [str(e.value) for e in at.text] + [str(e.value) for e in at.code]
-    for frame in at.dataframe:
-        value = frame.value
-        parts += [str(v) for v in value.astype(str).to_numpy().ravel()]
-        parts += [str(c) for c in value.columns]
-    for e in at.selectbox:
-        parts += [str(o) for o in e.options]
-    parts += [_ESCAPED.sub(r"\1", m) for m in _markdown(at)]
-    return "\n".join(parts)
-
-
-def _check_shown_as_text(at, expected: list[str]) -> None:
+def _check_shownas_text(at, expected: list[str]) -> None:
     assert not at.exception, [e.message for e in at.exception]
-    rendered = _markdown(at)
+    rendered = markdown_shown(at)
     for payload in MARKUP:
         for text in rendered:
             assert payload not in text, f"rendered as markdown: {payload!r} in {text!r}"
-    shown = _as_text(at)
+    shown = as_text(at)
     for payload in expected:
         assert payload in shown, f"not shown as text: {payload!r}"
 
@@ -146,12 +117,12 @@ def _open(app_for, path, email, page_file=None, **params):
     return at
 
 
-def test_tenants_page_shows_markup_as_text(app_for, hostile_db):
+def test_tenants_page_shows_markupas_text(app_for, hostile_db):
     at = _open(app_for, hostile_db, EXEC)
-    _check_shown_as_text(at, [FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")]])
+    _check_shownas_text(at, [FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")]])
 
 
-def test_tenant_page_shows_every_field_as_text(app_for, hostile_db):
+def test_tenant_page_shows_every_fieldas_text(app_for, hostile_db):
     at = _open(app_for, hostile_db, EXEC, "pages/tenant.py", tenant=ALPHA)
     expected = [
         FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")],
@@ -161,24 +132,24 @@ def test_tenant_page_shows_every_field_as_text(app_for, hostile_db):
         NOTE.onboarding_scope,
         INTENT,
     ]
-    _check_shown_as_text(at, expected)
+    _check_shownas_text(at, expected)
 
 
-def test_referrals_page_shows_source_and_reason_as_text(app_for, hostile_db):
+def test_referrals_page_shows_source_and_reasonas_text(app_for, hostile_db):
     at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa="R3")
-    _check_shown_as_text(at, [DECLINE])
+    _check_shownas_text(at, [DECLINE])
     at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa="R1")
-    _check_shown_as_text(at, [FEED_TEXT[("referrals", "source", "FastTrack Center")]])
+    _check_shownas_text(at, [FEED_TEXT[("referrals", "source", "FastTrack Center")]])
 
 
-def test_admin_page_shows_display_names_as_text(app_for, hostile_db):
+def test_admin_page_shows_display_namesas_text(app_for, hostile_db):
     at = _open(app_for, hostile_db, ADMIN, "pages/admin.py")
-    _check_shown_as_text(at, [DISPLAY_NAME])
+    _check_shownas_text(at, [DISPLAY_NAME])
 
 
-def test_the_sidebar_shows_the_signed_in_name_as_text(app_for, hostile_db):
+def test_the_sidebar_shows_the_signed_in_nameas_text(app_for, hostile_db):
     at = _open(app_for, hostile_db, EXEC)
-    _check_shown_as_text(at, [DISPLAY_NAME])
+    _check_shownas_text(at, [DISPLAY_NAME])
 
 
 # -- exports --------------------------------------------------------------------------------
@@ -275,7 +246,7 @@ def test_odd_query_strings_do_not_crash_or_leak(app_for, db_path, page_file, par
     email = EXEC if "earnings" in page_file else "report@northwind.example"
     at = _open(app_for, db_path, email, page_file, **params)
     assert not at.exception
-    shown = _as_text(at)
+    shown = as_text(at)
     assert "Delta Gov" not in shown and "Fabrikam" not in shown
     assert "R2" not in [str(o) for e in at.selectbox for o in e.options]
 
