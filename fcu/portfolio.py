@@ -364,13 +364,16 @@ WORKLOAD_COLUMNS = [
 ]
 
 
-def workloads_sql(user: User, tenant_filter: str = "") -> tuple[str, dict]:
-    """Workload rows the user may see: the partner's claims and the unclaimed, never others'."""
+def workloads_sql(user: User, one_tenant: bool = False) -> tuple[str, dict]:
+    """Workload rows the user may see: the partner's claims and the unclaimed, never others'.
+    With ``one_tenant``, only the tenant given as the $tenant parameter."""
     scope_sql, params = tenant_scope(user, "pt")
     params.setdefault("partner", user.partner_id)  # used below even when the scope is empty
+    tenant_filter = "AND pt.tenant_id = $tenant" if one_tenant else ""
+    claims = effective_claims_sql(tenant_param="$tenant" if one_tenant else "")
     sql = f"""
         WITH claims AS (
-            SELECT * FROM ({effective_claims_sql()}) c WHERE c.status IN {ACTIVE}
+            SELECT * FROM ({claims}) c WHERE c.status IN {ACTIVE}
         ),
         tenants AS (
             SELECT pt.tenant_id, pt.tenant_name FROM feed_partner_tenant pt
@@ -402,7 +405,7 @@ def workloads_sql(user: User, tenant_filter: str = "") -> tuple[str, dict]:
 
 def tenant_workloads(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
     """The workloads of one visible tenant: claimed by the partner first, then unclaimed."""
-    sql, params = workloads_sql(user, "AND pt.tenant_id = $tenant")
+    sql, params = workloads_sql(user, one_tenant=True)
     params["tenant"] = tenant_id
     return db.df(sql + " ORDER BY r.claim_id IS NULL, w.display_name", params)
 
@@ -416,8 +419,8 @@ def tenant_trend(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
     frame = db.df(
         f"""
         WITH claims AS (
-            SELECT * FROM ({effective_claims_sql()}) c
-            WHERE c.status IN {ACTIVE} AND c.tenant_id = $tenant
+            SELECT * FROM ({effective_claims_sql(tenant_param="$tenant")}) c
+            WHERE c.status IN {ACTIVE}
         )
         SELECT u.workload, w.display_name, u.month, u.mau, u.pau
         FROM feed_usage u JOIN feed_workloads w ON w.workload = u.workload

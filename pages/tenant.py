@@ -1,10 +1,9 @@
 """Tenant details, addressed by ?tenant=<Tenant ID> so a link can be shared."""
 
-import plotly.express as px
 import streamlit as st
 
 from fcu import portfolio
-from fcu.ui import auth, layout, tables, workspace
+from fcu.ui import auth, charts, data, layout, tables, workspace
 from fcu.ui.data import database
 
 # One sentence for unknown, malformed, out-of-scope and other partners' IDs alike: it must
@@ -50,8 +49,8 @@ if user.sees_revenue:
     tiles[4].metric("Unclaimed opportunity", tables.usd(view.unclaimed_opportunity))
 
 with layout.fetching():
-    workloads = portfolio.tenant_workloads(db, user, view.tenant_id)
-    trend = portfolio.tenant_trend(db, user, view.tenant_id)
+    workloads = data.tenant_workloads(user, view.tenant_id)
+    trend = data.tenant_trend(user, view.tenant_id)
 
 st.subheader("Workloads")
 st.caption(
@@ -66,17 +65,9 @@ if trend.empty:
 else:
     left, right = st.columns(2)
     for column, field, label in ((left, "usage_pct", "Usage %"), (right, "mau", "MAU")):
-        figure = px.line(
-            trend,
-            x="month",
-            y=field,
-            color="display_name",
-            markers=True,
-            labels={"month": "Month", field: label, "display_name": "Workload"},
-            title=f"{label} per workload",
+        column.plotly_chart(
+            charts.trend_figure(user, view.tenant_id, field, label), width="stretch"
         )
-        figure.update_xaxes(type="category")
-        column.plotly_chart(figure, width="stretch")
 
 # Workspace sections (notes, contacts, service status, intent notes) follow.
 workspace.render(db, user, view)

@@ -9,6 +9,7 @@ import streamlit as st
 
 from fcu import earnings
 from fcu.access import User
+from fcu.ui import data
 from fcu.ui.data import database
 
 # name -> fcu.earnings function; each checks the user's right to revenue itself.
@@ -80,3 +81,26 @@ def over_months(frame: pd.DataFrame) -> go.Figure:
         )
     fig.update_xaxes(type="category")
     return _layout(fig, "Over the months", "Month")
+
+
+@st.cache_data(max_entries=256, ttl=900, show_spinner=False)
+def _trend_figure(path: str, loaded: str, user: User, tenant_id: str, field: str, label: str):
+    trend = data.tenant_trend(user, tenant_id)
+    figure = go.Figure()
+    for name, rows in trend.groupby("display_name", sort=True):
+        figure.add_trace(
+            go.Scatter(x=rows["month"], y=rows[field], name=str(name), mode="lines+markers")
+        )
+    figure.update_layout(
+        title=f"{label} per workload",
+        xaxis_title="Month",
+        yaxis_title=label,
+        legend_title="Workload",
+    )
+    figure.update_xaxes(type="category")
+    return figure
+
+
+def trend_figure(user: User, tenant_id: str, field: str, label: str) -> go.Figure:
+    """The Tenant details trend chart of one field, cached per user, tenant and load."""
+    return _trend_figure(*data.feed_key(), user, tenant_id, field, label)

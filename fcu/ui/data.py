@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import pandas as pd
 import streamlit as st
 
 from fcu import db as fcu_db
+from fcu import portfolio
+from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
 
@@ -36,3 +39,29 @@ def current_feed() -> FeedStatus | None:
 def clear_caches() -> None:
     """After a write or a load: cached reads are stale."""
     st.cache_data.clear()
+
+
+def feed_key() -> tuple[str, str]:
+    """What cached reads depend on: the database file and the load now in it."""
+    status = current_feed()
+    return str(fcu_db.db_path()), status.loaded_at.isoformat() if status else ""
+
+
+@st.cache_data(max_entries=256, ttl=900, show_spinner=False)
+def _tenant_workloads(path: str, loaded: str, user: User, tenant_id: str) -> pd.DataFrame:
+    return portfolio.tenant_workloads(_database(path), user, tenant_id)
+
+
+@st.cache_data(max_entries=256, ttl=900, show_spinner=False)
+def _tenant_trend(path: str, loaded: str, user: User, tenant_id: str) -> pd.DataFrame:
+    return portfolio.tenant_trend(_database(path), user, tenant_id)
+
+
+def tenant_workloads(user: User, tenant_id: str) -> pd.DataFrame:
+    """portfolio.tenant_workloads, cached per user, tenant and load (cleared after writes)."""
+    return _tenant_workloads(*feed_key(), user, tenant_id)
+
+
+def tenant_trend(user: User, tenant_id: str) -> pd.DataFrame:
+    """portfolio.tenant_trend, cached per user, tenant and load (cleared after writes)."""
+    return _tenant_trend(*feed_key(), user, tenant_id)

@@ -13,13 +13,13 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from fcu import claims, contacts, intent, notes, portfolio, service_status
+from fcu import claims, contacts, intent, notes, service_status
 from fcu.access import User, redact
 from fcu.contacts import KINDS, SURVEY_LANGUAGES, ContactInput
 from fcu.db import Database
 from fcu.notes import NoteInput, StaleEdit, WorkspaceError
 from fcu.portfolio import TenantView
-from fcu.ui import keys, tables
+from fcu.ui import data, keys, tables
 from fcu.ui.data import clear_caches
 
 log = logging.getLogger("fcu")
@@ -55,7 +55,7 @@ def render(db: Database, user: User, view: TenantView) -> None:
     if message:
         st.success(tables.plain(message))
     try:
-        workloads = portfolio.tenant_workloads(db, user, tenant)
+        workloads = data.tenant_workloads(user, tenant)
         names = dict(zip(workloads["workload"], workloads["display_name"], strict=True))
         notes_section(db, user, tenant)
         contacts_section(db, user, tenant, names)
