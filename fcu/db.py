@@ -328,6 +328,10 @@ class Database:
         for (name,) in names:
             self.execute(f'DROP TABLE IF EXISTS "{name}"')
 
+    def set_memory_limit(self, limit: str) -> None:
+        """Bound DuckDB's memory (e.g. '256MB'); lowering it also hands cached memory back."""
+        self._con.execute("SET GLOBAL memory_limit = ?", [limit])
+
     def close(self) -> None:
         with _open_lock:
             if self._key is not None and _open_count.get(self._key):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import pandas as pd
 import streamlit as st
@@ -12,10 +13,16 @@ from fcu import portfolio
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
+# The app serves pages from small precomputed tables; a tight DuckDB limit keeps the process
+# lean (big builds such as the earnings history spill to disk). FCU_DUCKDB_MEMORY overrides.
+APP_MEMORY_LIMIT = "256MB"
+
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> fcu_db.Database:
-    return fcu_db.shared(path)
+    db = fcu_db.shared(path)
+    db.set_memory_limit(os.environ.get("FCU_DUCKDB_MEMORY", APP_MEMORY_LIMIT))
+    return db
 
 
 def database() -> fcu_db.Database:
