@@ -12,10 +12,12 @@ Claims are the feed's plus those made in the app that the feed has not yet caugh
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from fcu import metrics
 from fcu.db import Database
@@ -50,6 +52,59 @@ def effective_claims_sql(claims_table: str = "feed_claims", tenant_param: str = 
 MONTH_PATTERN = "[0-9]{4}-(0[1-9]|1[0-2])"
 
 
+def _udf(fn: Callable[..., pd.Series], arity: int) -> Callable[..., pa.Array]:
+    """A DuckDB vectorised (Arrow) function computed by one of ``fcu.metrics``' pandas
+    functions: SQL gathers the inputs and the figures come from pandas, in the same pass,
+    with no second copy of the table. NaN comes back as NULL (no value)."""
+
+    def call(*arrays: pa.Array) -> pa.Array:
+        return pa.array(fn(*(a.to_pandas() for a in arrays)), from_pandas=True)
+
+    # DuckDB counts a function's parameters: give it one per SQL argument.
+    positional = inspect.Parameter.POSITIONAL_ONLY
+    call.__signature__ = inspect.Signature(
+        [inspect.Parameter(f"arg{i}", positional) for i in range(arity)]
+    )
+    return call
+
+
+METRIC_FUNCTIONS = {
+    # name: (pandas function, argument types, result type)
+    "fcu_usage_pct": (metrics.usage_pct, ["DOUBLE", "DOUBLE"], "DOUBLE"),
+    "fcu_opportunity_units": (
+        metrics.opportunity_units,
+        ["DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE", "DOUBLE"],
+        "BIGINT",
+    ),
+    "fcu_potential_earnings": (metrics.potential_earnings, ["DOUBLE", "DOUBLE"], "DOUBLE"),
+}
+
+
+# Made once and kept for the life of the process: a registered function stays in the
+# database's catalog after the cursor that registered it is gone, and DuckDB holds no
+# reference of its own to the Python callable.
+_UDFS = {name: _udf(fn, len(args)) for name, (fn, args, _) in METRIC_FUNCTIONS.items()}
+
+
+def register_metrics(cur: duckdb.DuckDBPyConnection) -> None:
+    """Make fcu.metrics callable from SQL on this cursor (once per cursor).
+
+    Checked first rather than caught: a failed statement would abort the caller's transaction.
+    """
+    known = {
+        row[0]
+        for row in cur.execute(
+            "SELECT function_name FROM duckdb_functions() WHERE function_name LIKE 'fcu\\_%' "
+            "ESCAPE '\\'"
+        ).fetchall()
+    }
+    for name, (_, args, result) in METRIC_FUNCTIONS.items():
+        if name not in known:
+            cur.create_function(
+                name, _UDFS[name], args, result, type="arrow", null_handling="special"
+            )
+
+
 def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
     """Aggregate stg_usage per tenant-workload into stg_usage_tw; return the current month.
 
@@ -70,6 +125,7 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
     current_month, months = cur.execute(
         "SELECT max(month) FILTER (WHERE valid), count(*) FILTER (WHERE valid) FROM stg_months"
     ).fetchone()
+    register_metrics(cur)
     rate_card = "stg_rate_card" if _exists(cur, "stg_rate_card") else _EMPTY_RATE_CARD
     distinct_months = (
         "bit_count(bit_or(CAST(1 AS UBIGINT) << m.idx))"
@@ -98,7 +154,14 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
                    coalesce(any_value(min_pau), {DEFAULT_MIN_PAU}) AS min_pau
             FROM {rate_card} GROUP BY workload
         )
-        SELECT p.*, r.rate_per_unit, r.max_earning, r.min_pau
+        SELECT p.*, r.rate_per_unit, r.max_earning, r.min_pau,
+               fcu_usage_pct(p.mau, p.pau) AS usage_pct,
+               fcu_opportunity_units(p.pau, p.hwm, r.rate_per_unit, r.max_earning, r.min_pau)
+                   AS opportunity_units,
+               fcu_potential_earnings(
+                   fcu_opportunity_units(p.pau, p.hwm, r.rate_per_unit, r.max_earning,
+                                         r.min_pau),
+                   r.rate_per_unit) AS opportunity_value
         FROM pairs p LEFT JOIN rates r ON r.workload = p.workload
         """,
         {"cm": current_month},
@@ -164,39 +227,9 @@ def _exists(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
     )
 
 
-def _add_computed(
-    cur: duckdb.DuckDBPyConnection,
-    source: str,
-    target: str,
-    inputs: str,
-    compute: Callable[[pd.DataFrame], pd.DataFrame],
-    exclude: tuple[str, ...] = (),
-) -> None:
-    """``target`` = ``source`` (less ``exclude``) with the columns ``compute`` returns for
-    ``SELECT inputs FROM source``, matched row by row (POSITIONAL JOIN, insertion order)."""
-    frame = cur.execute(f"SELECT {inputs} FROM {source}").df()
-    computed = compute(frame)
-    cur.register("computed_columns", computed)
-    columns = f"t.* EXCLUDE ({', '.join(exclude)})" if exclude else "t.*"
-    try:
-        cur.execute(
-            f"CREATE OR REPLACE TABLE {target} AS "
-            f"SELECT {columns}, c.* FROM {source} t POSITIONAL JOIN computed_columns c"
-        )
-    finally:
-        cur.unregister("computed_columns")
-
-
 def build_tenant_workload(cur: duckdb.DuckDBPyConnection) -> None:
-    """stg_tenant_workload: the usage aggregate (rate card joined) with the metrics."""
-    _add_computed(
-        cur,
-        "stg_usage_tw",
-        "stg_tenant_workload",
-        "mau, pau, hwm, rate_per_unit, max_earning, min_pau",
-        metrics.workload_figures,
-        exclude=("n_rows", "n_months"),
-    )
+    """stg_tenant_workload is the checked usage aggregate, figures included."""
+    cur.execute("ALTER TABLE stg_usage_tw RENAME TO stg_tenant_workload")
 
 
 def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
@@ -240,7 +273,10 @@ def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
                coalesce(s.potential_earnings, 0) AS potential_earnings,
                coalesce(s.unclaimed_opportunity, 0) AS unclaimed_opportunity,
                coalesce(s.over_100, false) AS over_100,
-               t.segment = 'education' AS education
+               t.segment = 'education' AS education,
+               fcu_usage_pct(coalesce(s.mau, 0), coalesce(s.pau, 0)) AS usage_pct,
+               coalesce(fcu_usage_pct(coalesce(s.mau, 0), coalesce(s.pau, 0))
+                        < {metrics.UNDERUSED_BELOW_PCT}, false) AS underused
         FROM pt
         JOIN {prefix}_tenants t ON t.tenant_id = pt.tenant_id
         LEFT JOIN sums s ON s.partner_id = pt.partner_id AND s.tenant_id = pt.tenant_id
@@ -248,20 +284,15 @@ def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
 
 
 def build_partner_tenant(cur: duckdb.DuckDBPyConnection) -> None:
-    cur.execute(f"CREATE OR REPLACE TABLE stg_pt_sums AS {partner_tenant_sql('stg')}")
-    _add_computed(cur, "stg_pt_sums", "stg_partner_tenant", "mau, pau", metrics.tenant_figures)
+    register_metrics(cur)
+    cur.execute(f"CREATE OR REPLACE TABLE stg_partner_tenant AS {partner_tenant_sql('stg')}")
 
 
 def refresh_partner_tenant(cur: duckdb.DuckDBPyConnection, tenant_id: str) -> None:
     """Recompute feed_partner_tenant rows of one tenant (after a claim made in the app)."""
+    register_metrics(cur)
     cur.execute("DELETE FROM feed_partner_tenant WHERE tenant_id = ?", [tenant_id])
-    frame = cur.execute(partner_tenant_sql("feed", "$tenant"), {"tenant": tenant_id}).df()
-    if frame.empty:
-        return
-    computed = metrics.tenant_figures(frame)
-    frame = pd.concat([frame.reset_index(drop=True), computed], axis=1)
-    cur.register("refreshed_rows", frame)
-    try:
-        cur.execute("INSERT INTO feed_partner_tenant BY NAME SELECT * FROM refreshed_rows")
-    finally:
-        cur.unregister("refreshed_rows")
+    cur.execute(
+        f"INSERT INTO feed_partner_tenant BY NAME {partner_tenant_sql('feed', '$tenant')}",
+        {"tenant": tenant_id},
+    )
