@@ -61,6 +61,8 @@ async def _check_no_error(page, where: str, errors: list) -> None:
 
 
 async def _session(number: int, browser, url: str, deadline: float, out: dict) -> None:
+    from playwright.async_api import expect
+
     email = WRITERS[number % len(WRITERS)]
     tenant = ALPHA if number % 2 == 0 or email.startswith("exec.m11") else BETA
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -93,12 +95,17 @@ async def _session(number: int, browser, url: str, deadline: float, out: dict) -
                 await page.get_by_role("button", name="+ Add note").click()
                 await _idle(page)
                 form = page.get_by_test_id("stForm").filter(has_text="New status note")
-                await form.get_by_label("Risks").fill(text)
+                risks = form.get_by_label("Risks")
+                await risks.fill(text)
+                await expect(risks).to_have_value(text)  # typed before Save, as a person
                 await form.get_by_role("button", name="Save").click()
 
             await timed("add note", add_note)
-            if not await page.get_by_text("Note saved.").count():
-                errors.append((f"session {number} add note", "no 'Note saved.'"))
+            try:  # the new note is listed on the page (the newest four are shown)
+                await expect(page.get_by_text(text, exact=True)).to_be_visible()
+            except AssertionError:
+                alerts = await page.get_by_test_id("stAlert").all_inner_texts()
+                errors.append((f"session {number} add note", f"note not shown; {alerts}"))
             rounds += 1
             if time.monotonic() >= deadline:
                 break
@@ -112,7 +119,9 @@ async def _session(number: int, browser, url: str, deadline: float, out: dict) -
 
 
 async def _drive(url: str, chromium: str, args: list[str]) -> dict:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright, expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
 
     out = {"times": [], "errors": [], "made": [], "held": 0}
     async with async_playwright() as playwright:
