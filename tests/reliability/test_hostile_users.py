@@ -258,3 +258,41 @@ def test_xsrf_protection_is_on_and_uploads_are_limited():
     assert server.get("enableXsrfProtection", True) is True
     assert server.get("enableCORS", True) is True  # turning CORS off weakens XSRF
     assert isinstance(server.get("maxUploadSize"), int) and 0 < server["maxUploadSize"] <= 4096
+
+
+# -- in a real browser ----------------------------------------------------------------------
+@pytest.mark.e2e
+def test_the_browser_gets_no_injected_markup(hostile_db, tmp_path):
+    """The Tenant details page of the hostile workspace in Chromium: the payloads are on the
+    page as text, and no script, javascript: link or event handler came from them."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("e2e_harness", ROOT / "tests/e2e/conftest.py")
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    if not Path(harness.CHROMIUM).exists():
+        pytest.skip(f"{harness.CHROMIUM} is not installed")
+    path = copy_db(hostile_db, tmp_path / "fcu.duckdb")
+    with harness.run_app(path) as url, sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=harness.CHROMIUM, headless=True, args=harness.CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(harness.TIMEOUT_MS)
+            harness.open_app(page, f"{url}/?as={EXEC}")
+            harness.open_app(page, f"{url}/tenant?tenant={ALPHA}&as={EXEC}")
+            text = page.get_by_test_id("stMain").inner_text()
+            for payload in (
+                NOTE.risks,
+                INTENT,
+                FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")],
+            ):
+                assert payload in text, payload
+            assert page.locator("script:has-text('alert(')").count() == 0
+            assert page.locator("a[href^='javascript:' i]").count() == 0
+            assert page.locator("[onerror], [onload]:not(body)").count() == 0
+            assert page.locator("b:has-text('Online'), u:has-text('not ours')").count() == 0
+        finally:
+            browser.close()
