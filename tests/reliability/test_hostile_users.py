@@ -5,6 +5,7 @@ with a sentence; every URL parameter is checked; XSRF protection and an upload l
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import shutil
@@ -274,6 +275,13 @@ def test_the_browser_gets_no_injected_markup(hostile_db, tmp_path):
     if not Path(harness.CHROMIUM).exists():
         pytest.skip(f"{harness.CHROMIUM} is not installed")
     path = copy_db(hostile_db, tmp_path / "fcu.duckdb")
+    # In a thread of its own: the e2e tests' session-wide browser keeps Playwright's event
+    # loop running on the main thread, where a second sync Playwright cannot start.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(_check_injected_markup, harness, sync_api, path).result()
+
+
+def _check_injected_markup(harness, sync_api, path: Path) -> None:
     with harness.run_app(path) as url, sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=harness.CHROMIUM, headless=True, args=harness.CHROMIUM_ARGS

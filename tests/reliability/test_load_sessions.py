@@ -11,6 +11,7 @@ Marked ``load`` (run it alone with ``pytest -m load``; CI may set FCU_LOAD_SECON
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import os
 import shutil
@@ -149,7 +150,12 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template):
     started = time.monotonic()
     with harness.run_app(path) as url:
         # A first request warms the server (a fresh server's deep links, see the harness).
-        out = asyncio.run(_drive(url, harness.CHROMIUM, harness.CHROMIUM_ARGS))
+        # In a thread of its own: the e2e tests' session-wide browser keeps Playwright's
+        # event loop running on the main thread, where asyncio.run cannot start another.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            out = pool.submit(
+                asyncio.run, _drive(url, harness.CHROMIUM, harness.CHROMIUM_ARGS)
+            ).result()
     elapsed = time.monotonic() - started
 
     db = Database(path)
