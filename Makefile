@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 FCU_DB ?= data/fcu.duckdb
 export FCU_DB
 
-.PHONY: run test lint bench init clean
+.PHONY: run test test-load lint bench init clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: init
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The 30-session load test (tests/reliability/test_load_sessions.py), kept out of `make test`.
+test-load: $(STAMP)
+	$(PY) -m pytest -m load -p no:cacheprovider
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
