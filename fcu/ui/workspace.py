@@ -69,10 +69,13 @@ def render(db: Database, user: User, view: TenantView) -> None:
         st.error("An error occurred while fetching data, please refresh the page and retry.")
 
 
-def _saved(message: str) -> None:
-    """After a write: say so on the next run, drop stale caches, draw again."""
+def _saved(message: str, *, claims_changed: bool = False) -> None:
+    """After a write: say so on the next run and draw again. Of the cached reads (shared by
+    every session), only the claims-derived ones (workloads, earnings) go stale, and only
+    after a claim: clearing them on every note would make each session read afresh."""
     st.session_state[keys.FLASH] = message
-    clear_caches()
+    if claims_changed:
+        clear_caches()
     st.rerun()
 
 
@@ -351,7 +354,8 @@ def claim_section(db: Database, user: User, tenant: str, workloads: pd.DataFrame
             return
         _saved(
             f"Claimed {names[workload]}: claim number {claim.claim_id} (submitted under "
-            f"{claim.mpn_id})."
+            f"{claim.mpn_id}).",
+            claims_changed=True,
         )
 
 
