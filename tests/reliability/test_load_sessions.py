@@ -1,23 +1,32 @@
 """Load: at least 30 browser sessions at once against ONE running app (``streamlit run`` on a
-loopback port, the e2e harness), for ``FCU_LOAD_SECONDS`` (default 60).
+loopback port, the e2e harness): every session keeps working until ``FCU_LOAD_SECONDS``
+(default 60) after the last one arrived, and does at least one whole round however long
+that takes.
 
-Each session is a Chromium tab of its own (one browser context per person), signed in (demo
-mode) as one of three Northwind users, and loops as a person would: search the Tenants page
-for a tenant (filtering the list down to it), open it from the table, add a status note,
-save the service status of its first workload, go back to Tenants. At the end:
+Each session is a Chromium tab signed in (demo mode) as one of four people: three Northwind
+users and Fabrikam's admin, who works on Alpha too (each person's tabs share one browser
+profile). A round is what a person does: search the Tenants page for a tenant (the list
+filtered down to it), open it from the table, add a status note, make the first workload's
+service status add up and save it, go back to Tenants (the filter kept). Each step waits
+for what the person waits for, then for the app to be idle. At the end:
 
-* no session saw an error or got stuck, and every one held to the end;
-* every note written is stored exactly once and audited once (nothing lost or doubled);
+* no session saw an error, got stuck or lost its connection, and every one held to the end;
+* every note written is stored exactly once, under its writer's partner, and audited once;
+  no tab ever listed a note of the other partner's sessions;
 * every service-status save the app confirmed ("saved (version n)") is in the audit once,
-  the versions confirmed for a workload are 1, 2, ... n with none given twice, and the
-  stored version is n; the other saves were refused as stale with the app's sentence;
-* the median and 95th-percentile interaction times are printed with the counts.
+  the versions confirmed for a partner's workload are 1, 2, ... n with none given twice,
+  and the stored version is n; every other save was refused as stale with the app's
+  sentence (another session saved that workload after this one opened it);
+* printed: sessions held, interactions, their median and 95th-percentile times (and per
+  step), the app's own time per run (from the tab's websocket: asked to run, run finished),
+  notes written and stored, status saves confirmed and refused.
 
 The browsers stand in for the users' own machines, so they run at a lower CPU priority
 (nice) than the app, without CSS animations, and wait for the app by polling every 100 ms
 rather than on every animation frame: on a 2-core box, 30 Chromium tabs otherwise take the
-CPU the app under test needs. Marked ``load``: ``make test`` runs it for FCU_LOAD_SECONDS
-(CI sets a shorter hold than the default).
+CPU the app under test needs, and the interaction times still mostly measure them.
+A failed session leaves a screenshot and its timeline in the test's tmp_path.
+Marked ``load``: ``make test`` runs it, ``make test-load`` runs it alone.
 """
 
 from __future__ import annotations
@@ -44,8 +53,15 @@ pytestmark = pytest.mark.load
 
 SESSIONS = int(os.environ.get("FCU_LOAD_SESSIONS", "30"))
 SECONDS = float(os.environ.get("FCU_LOAD_SECONDS", "60"))
-WRITERS = ["exec@northwind.example", "admin@northwind.example", "exec.m11@northwind.example"]
-NAMES = {ALPHA: "Alpha Corp", BETA: "Beta School"}
+DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+# Three Northwind users (P1) and Fabrikam's admin (P2), who works on Alpha too.
+WRITERS = [
+    "exec@northwind.example",
+    "admin@northwind.example",
+    "exec.m11@northwind.example",
+    "admin@fabrikam.example",
+]
+NAMES = {ALPHA: "Alpha Corp", BETA: "Beta School", DELTA: "Delta Gov, Ministry"}
 TIMEOUT_MS = 180_000  # one step; a stuck session fails with its step's name
 RAMP_SECONDS = 0.5  # people arrive over 15 s
 BROWSER_NICE = 10
@@ -64,6 +80,16 @@ document.addEventListener('DOMContentLoaded', () => {
   document.head.appendChild(style);
 });
 """
+
+
+def _partner(email: str) -> str:
+    return "P2" if email.endswith("@fabrikam.example") else "P1"
+
+
+def _session_of(text: str) -> int | None:
+    """The session that wrote a load note ("load s<n> r<round>"), or None for other text."""
+    found = re.fullmatch(r"load s(\d+) r\d+", text.strip())
+    return int(found[1]) if found else None
 
 
 def _harness():
@@ -114,12 +140,18 @@ class Person:
     def __init__(self, number: int, page, url: str, out: dict) -> None:
         self.number, self.page, self.url, self.out = number, page, url, out
         self.email = WRITERS[number % len(WRITERS)]
+        self.partner = _partner(self.email)
+        other = DELTA if self.partner == "P2" else BETA
         m11 = self.email.startswith("exec.m11")  # scoped to M11: sees Alpha only
-        self.tenant = ALPHA if number % 2 == 0 or m11 else BETA
+        self.tenant = ALPHA if (number // len(WRITERS)) % 2 == 0 or m11 else other
+        self.mates = {
+            n for n in range(SESSIONS) if _partner(WRITERS[n % len(WRITERS)]) == self.partner
+        }
         self.step = "start"
         self.timeline: list[str] = []  # what happened when, kept as evidence of a failure
         self.began = time.monotonic()
         self.asked: float | None = None  # when the tab last asked the app for a run
+        self.leaving = False  # set when the test closes the tab
         page.on("websocket", self._watch)
 
     def note(self, event: str) -> None:
@@ -129,7 +161,13 @@ class Person:
         self.note(f"websocket open {socket.url}")
         socket.on("framesent", self._sent)
         socket.on("framereceived", self._received)
-        socket.on("close", lambda _: self.note("websocket closed"))
+        socket.on("close", self._closed)
+
+    def _closed(self, _socket) -> None:
+        """A session holds when its connection stays open until the tab is closed."""
+        self.note("websocket closed")
+        if not self.leaving:
+            self.error(self.step, "the connection to the app closed")
 
     def _sent(self, frame: bytes | str) -> None:
         """The tab asks the app to run (a click, a typed value, a page): the app's time starts
@@ -212,6 +250,10 @@ class Person:
         # Saved: the app says so (the list shows the newest four notes, which other sessions'
         # notes may already have pushed this one out of); the end checks it is stored once.
         await self.timed("save note", write, page.get_by_text("Note saved.", exact=True))
+        shown = await page.get_by_test_id("stText").all_inner_texts()
+        foreign = [t for t in shown if (n := _session_of(t)) is not None and n not in self.mates]
+        if foreign:  # notes of the other partner's sessions on the same tenant
+            self.error("save note", f"another partner's notes shown: {foreign}")
 
     async def save_status(self) -> None:
         """Make the first workload's counts add up and Save: saved, or refused as stale when
@@ -233,7 +275,7 @@ class Person:
         await self.timed("save status", save.click, outcome)
         saved = SAVED.search(" ".join(await outcome.all_inner_texts()))
         if saved:
-            self.out["saved"].append((self.tenant, saved[1], int(saved[2])))
+            self.out["saved"].append((self.partner, self.tenant, saved[1], int(saved[2])))
         else:
             self.out["stale"] += 1
 
@@ -268,6 +310,7 @@ async def _session(number: int, context, url: str, deadline: float, out: dict) -
     finally:
         if any(where.startswith(f"session {number} ") for where, _ in out["errors"][errors:]):
             await _keep_evidence(person, out["evidence"])
+        person.leaving = True
         await person.page.close()
 
 
@@ -380,21 +423,27 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template):
 
     db = Database(path)
     try:
-        stored = [r[0] for r in db.execute("SELECT risks FROM notes WHERE risks LIKE 'load s%'")]
+        rows = db.execute("SELECT risks, partner_id FROM notes WHERE risks LIKE 'load s%'")
+        stored = [risks for risks, _ in rows]
+        misfiled = [
+            (risks, partner)
+            for risks, partner in rows
+            if partner != _partner(WRITERS[_session_of(risks) % len(WRITERS)])
+        ]
         audited = db.scalar(
             "SELECT count(*) FROM audit WHERE action = 'note.add' AND after->>'risks' LIKE 'load s%'"
         )
         versions = {
-            (tenant, name): version
-            for tenant, name, version in db.execute(
-                "SELECT s.tenant_id, w.display_name, s.version FROM service_status s "
+            (partner, tenant, name): version
+            for partner, tenant, name, version in db.execute(
+                "SELECT s.partner_id, s.tenant_id, w.display_name, s.version FROM service_status s "
                 "JOIN feed_workloads w USING (workload)"
             )
         }
         status_audits = Counter(
-            (tenant, name)
-            for tenant, name in db.execute(
-                "SELECT a.tenant_id, w.display_name FROM audit a "
+            (partner, tenant, name)
+            for partner, tenant, name in db.execute(
+                "SELECT a.partner_id, a.tenant_id, w.display_name FROM audit a "
                 "JOIN feed_workloads w ON w.workload = a.entity_key "
                 "WHERE a.action = 'service_status.save'"
             )
@@ -408,11 +457,12 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template):
     assert SESSIONS >= 30 or "FCU_LOAD_SESSIONS" in os.environ
     # every note written is stored exactly once, and nothing else
     assert sorted(stored) == sorted(out["notes"])
+    assert misfiled == []  # each under the writer's own partner
     assert audited == len(out["notes"])
     # every confirmed status save happened once: versions 1..n, none confirmed twice
     confirmed = defaultdict(list)
-    for tenant, name, version in out["saved"]:
-        confirmed[(tenant, name)].append(version)
+    for partner, tenant, name, version in out["saved"]:
+        confirmed[(partner, tenant, name)].append(version)
     assert out["saved"], "no service-status save was confirmed"
     assert {key: sorted(v) for key, v in confirmed.items()} == {
         key: list(range(1, version + 1)) for key, version in versions.items()
