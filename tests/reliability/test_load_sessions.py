@@ -394,7 +394,7 @@ def _report(out: dict, elapsed: float, stored: list[str], audited: int) -> str:
 
 
 @pytest.mark.timeout(1800)
-def test_thirty_sessions_at_once(tmp_path, fixture_db_template):
+def test_thirty_sessions_at_once(tmp_path, fixture_db_template, capsys):
     pytest.importorskip("playwright.async_api")
     harness = _harness()
     if not Path(harness.CHROMIUM).exists():
@@ -450,7 +450,8 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template):
         )
     finally:
         db.close()
-    print("\n" + _report(out, elapsed, stored, audited))
+    with capsys.disabled():  # the figures are part of every run's output
+        print("\n" + _report(out, elapsed, stored, audited))
 
     assert out["errors"] == [], (out["errors"][:10], f"screenshots in {tmp_path}")
     assert out["held"] == SESSIONS
