@@ -17,8 +17,8 @@ import pandas as pd
 from fcu import audit, export, precompute
 from fcu.access import User, mpn_scope, tenant_scope
 from fcu.db import Database
-from fcu.notes import WorkspaceError, writable_tenant, write_checked
 from fcu.precompute import ACTIVE, effective_claims_sql
+from fcu.workspace import WorkspaceError, writable_tenant, write_checked
 
 CLAIM_PREFIX = "APP-"
 CLAIM_COLUMNS = [

@@ -17,7 +17,7 @@ import pandas as pd
 from fcu import audit, export, portfolio
 from fcu.access import User, normalise_email, valid_email
 from fcu.db import Database
-from fcu.notes import (
+from fcu.workspace import (
     MAX_SHORT,
     RELOAD,
     StaleEdit,

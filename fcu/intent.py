@@ -18,7 +18,7 @@ import pandas as pd
 from fcu import audit, export, portfolio
 from fcu.access import User
 from fcu.db import Database
-from fcu.notes import (
+from fcu.workspace import (
     RELOAD,
     StaleEdit,
     WorkspaceError,

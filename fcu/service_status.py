@@ -22,7 +22,14 @@ import pandas as pd
 from fcu import audit, export, portfolio
 from fcu.access import User
 from fcu.db import Database
-from fcu.notes import RELOAD, StaleEdit, WorkspaceError, scoped_sql, writable_tenant, write_checked
+from fcu.workspace import (
+    RELOAD,
+    StaleEdit,
+    WorkspaceError,
+    scoped_sql,
+    writable_tenant,
+    write_checked,
+)
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent / "data" / "service_taxonomy.json"
 MAX_ROWS = 50

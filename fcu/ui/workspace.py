@@ -17,10 +17,11 @@ from fcu import claims, contacts, intent, notes, service_status
 from fcu.access import User, redact
 from fcu.contacts import KINDS, SURVEY_LANGUAGES, ContactInput
 from fcu.db import Database
-from fcu.notes import NoteInput, StaleEdit, WorkspaceError
+from fcu.notes import NoteInput
 from fcu.portfolio import TenantView
 from fcu.ui import data, keys, tables
 from fcu.ui.data import clear_caches
+from fcu.workspace import MAX_SHORT, MAX_TEXT, StaleEdit, WorkspaceError
 
 log = logging.getLogger("fcu")
 SHOWN_NOTES = 4
@@ -139,12 +140,12 @@ def _long_text(label: str, text: str, key: str) -> None:
 def _note_form(db: Database, user: User, tenant: str, form_key: str) -> None:
     with st.form(form_key + ":form", clear_on_submit=False):
         st.markdown("**New status note**")
-        scope = st.text_area("Onboarding scope", max_chars=notes.MAX_TEXT)
-        risks = st.text_area("Risks", max_chars=notes.MAX_TEXT)
-        actions = st.text_area("Next actions", max_chars=notes.MAX_TEXT)
+        scope = st.text_area("Onboarding scope", max_chars=MAX_TEXT)
+        risks = st.text_area("Risks", max_chars=MAX_TEXT)
+        actions = st.text_area("Next actions", max_chars=MAX_TEXT)
         left, right = st.columns(2)
         due = left.date_input("Next action date", value=None, format="YYYY-MM-DD")
-        owner = right.text_input("Next action owner", max_chars=notes.MAX_SHORT)
+        owner = right.text_input("Next action owner", max_chars=MAX_SHORT)
         save, cancel = st.columns([1, 8])
         saved = save.form_submit_button("Save", type="primary")
         cancelled = cancel.form_submit_button("Cancel")
@@ -241,7 +242,7 @@ def _contact_form(
     with st.form(prefix + "form"):
         st.markdown(f"**{title}** ({KINDS[kind].lower()})")
         name = st.text_input(
-            "Name", value="" if current is None else current["name"], max_chars=notes.MAX_SHORT
+            "Name", value="" if current is None else current["name"], max_chars=MAX_SHORT
         )
         email = st.text_input(
             "Email", value="" if current is None else current["email"], max_chars=254
@@ -251,7 +252,7 @@ def _contact_form(
             country = st.text_input(
                 "Country/Region",
                 value="" if current is None else (current["country"] or ""),
-                max_chars=notes.MAX_SHORT,
+                max_chars=MAX_SHORT,
             )
             languages = list(SURVEY_LANGUAGES)
             had = None if current is None else current["survey_language"]

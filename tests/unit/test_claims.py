@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from fcu import claims, export, feed, portfolio
-from fcu.notes import WorkspaceError
+from fcu.workspace import WorkspaceError
 
 ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 EXEC = "exec@northwind.example"

@@ -6,7 +6,8 @@ import threading
 
 from fcu import contacts, intent, notes, service_status
 from fcu.contacts import ContactInput
-from fcu.notes import NoteInput, StaleEdit
+from fcu.notes import NoteInput
+from fcu.workspace import StaleEdit
 
 ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 WRITERS = 20

@@ -7,7 +7,7 @@ import pytest
 
 from fcu import contacts, export, portfolio
 from fcu.contacts import ContactInput
-from fcu.notes import StaleEdit, WorkspaceError
+from fcu.workspace import StaleEdit, WorkspaceError
 
 ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 EXEC = "exec@northwind.example"

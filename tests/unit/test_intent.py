@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fcu import export, intent, portfolio
-from fcu.notes import StaleEdit, WorkspaceError
+from fcu.workspace import StaleEdit, WorkspaceError
 
 ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 EXEC = "exec@northwind.example"

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from fcu import export, notes, portfolio
-from fcu.notes import NoteInput, WorkspaceError
+from fcu.notes import NoteInput
+from fcu.workspace import WorkspaceError
 
 ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 BETA = "aaaaaaaa-0000-0000-0000-000000000002"

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from fcu import export, service_status
-from fcu.notes import StaleEdit, WorkspaceError
 from fcu.service_status import StatusRow, TaxonomyError
+from fcu.workspace import StaleEdit, WorkspaceError
 
 ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 EXEC = "exec@northwind.example"
