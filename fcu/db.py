@@ -26,6 +26,7 @@ import pandas as pd
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "fcu.duckdb"
 
 T = TypeVar("T")
+_SERIALISED_WRITES = threading.Lock()  # see Database.write_serialised
 
 
 class DatabaseError(Exception):
@@ -286,6 +287,19 @@ class Database:
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
         raise AssertionError("unreachable")
+
+    def write_serialised(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """``write`` for a write whose checks must see every earlier write (a version, the
+        number of admins left): one at a time in this process.
+
+        DuckDB lets a transaction change rows after another transaction committed changes
+        that the first one's checks read (an update of the same row, a delete of another
+        row), so "check, then write" inside one transaction does not by itself stop a lost
+        update. DuckDB lets only one process open the file read-write, so this lock covers
+        every writer.
+        """
+        with _SERIALISED_WRITES:
+            return self.write(work)
 
     # -- schema --------------------------------------------------------------------------
     def schema_version(self) -> int:

@@ -131,7 +131,7 @@ def save_user(db: Database, actor: str, user: User, *, acting_for: User | None =
             after=_row(user),
         )
 
-    db.write(work)
+    db.write_serialised(work)  # the last-admin rule counts the other admins
     return get_user(db, user.email)  # type: ignore[return-value]
 
 
@@ -156,7 +156,7 @@ def remove_user(db: Database, actor: str, email: str, *, acting_for: User | None
             before=_row(before),
         )
 
-    db.write(work)
+    db.write_serialised(work)  # the last-admin rule counts the other admins
 
 
 def _ensure_not_last_admin(cur: duckdb.DuckDBPyConnection, user: User) -> None:

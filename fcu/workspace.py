@@ -12,7 +12,6 @@ workloads on a tenant they can see.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
@@ -81,25 +80,13 @@ def parse_date(value: object, label: str) -> date | None:
     return value
 
 
-# DuckDB lets a transaction update a row that another transaction changed and committed
-# after the first began, so "read the version, then write" inside one transaction does not
-# by itself stop a lost update. Writes that check a version (or a unique rule) therefore run
-# one at a time in this process; DuckDB lets only one process open the file read-write, so
-# that covers every writer.
-_CHECKED_WRITES = threading.Lock()
-
-
 def write_checked(db: Database, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    """``db.write`` for a write whose checks must see every earlier write: run one at a time,
-    and once more when a unique key was won meanwhile (the re-run then refuses)."""
-    with _CHECKED_WRITES:
-        return _write_retrying(db, work)
-
-
-def _write_retrying(db: Database, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """A write whose checks must see every earlier write (a version, a unique rule): one at a
+    time (``Database.write_serialised``), and once more when a unique key was won meanwhile
+    (the re-run then refuses)."""
     for attempt in range(3):
         try:
-            return db.write(work)
+            return db.write_serialised(work)
         except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
             text = str(exc).lower()
             if "constraint" not in text and "duplicate key" not in text:

@@ -4,6 +4,8 @@ remove or demote the last admin, every change audited."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 
 import pytest
 
@@ -81,6 +83,48 @@ def test_the_last_admin_can_be_neither_demoted_nor_removed(db, user):
     )
     users.save_user(db, admin.email, dataclasses.replace(admin, is_admin=False), acting_for=admin)
     assert not access.get_user(db, admin.email).is_admin
+
+
+def test_two_admins_removing_each_other_at_once_leave_one_admin(db, user, monkeypatch):
+    """Each counts two admins before the other's removal lands: without one-at-a-time writes
+    both removals pass and the partner is left with no admin."""
+    first = user("admin@northwind.example")
+    second = dataclasses.replace(user("exec@northwind.example"), is_admin=True)
+    users.save_user(db, first.email, second, acting_for=first)
+    counted = users._ensure_not_last_admin
+
+    def slow_count(cur, target):  # both transactions have counted before either removes
+        counted(cur, target)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(users, "_ensure_not_last_admin", slow_count)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def remove(actor: User, target: User) -> None:
+        start.wait()
+        try:
+            users.remove_user(db, actor.email, target.email, acting_for=actor)
+            outcomes.append("removed")
+        except UserError as exc:
+            outcomes.append(str(exc))
+
+    threads = [
+        threading.Thread(target=remove, args=(first, second)),
+        threading.Thread(target=remove, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted("refused: last admin" if "last admin" in o else o for o in outcomes) == [
+        "refused: last admin",
+        "removed",
+    ]
+    assert [u.email for u in users.list_users(db, "P1") if u.is_admin] in (
+        [first.email],
+        [second.email],
+    )
 
 
 def test_a_scope_must_name_the_partners_own_locations(db, user):
