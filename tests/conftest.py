@@ -7,6 +7,7 @@ gets its own copy of the database file, so tests never see each other's writes.
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,27 @@ def db(db_path):
     database = fcu_db.Database(db_path)
     yield database
     database.close()
+
+
+@pytest.fixture
+def at_once():
+    """``at_once(count, work)``: run ``work(0)`` .. ``work(count - 1)`` in as many threads,
+    released together, and wait for them all."""
+
+    def run(count: int, work) -> None:
+        start = threading.Barrier(count)
+
+        def go(number: int) -> None:
+            start.wait()
+            work(number)
+
+        threads = [threading.Thread(target=go, args=(n,)) for n in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    return run
 
 
 @pytest.fixture

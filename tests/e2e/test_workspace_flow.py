@@ -41,6 +41,16 @@ def choose(page: Page, container, label: str, option: str) -> None:
     expect(combobox).to_have_value(option)
 
 
+def count_and_save(page: Page, ui, count: int) -> None:
+    """Type the (single) status row's count, then Save service status."""
+    box = page.get_by_label("Count")
+    box.fill(str(count))
+    box.press("Enter")
+    ui.wait_idle(page)
+    page.get_by_role("button", name="Save service status").click()
+    ui.wait_idle(page)
+
+
 def main_text(page: Page) -> str:
     return page.get_by_test_id("stMain").inner_text()
 
@@ -101,23 +111,13 @@ def test_customer_contact_refused_without_a_required_field_then_created(app_serv
 def test_service_status_refused_until_counts_sum_then_saved(app_server, page, ui):
     open_tenant(page, ui, app_server, BETA)
     expect(page.get_by_text("Total entitlements: 500")).to_be_visible()  # Beta exchange PAU
-    count = page.get_by_label("Count")
-    count.fill("400")
-    count.press("Enter")
-    ui.wait_idle(page)
-    page.get_by_role("button", name="Save service status").click()
-    ui.wait_idle(page)
+    count_and_save(page, ui, 400)
     expect(
         page.get_by_text(
             "The counts add up to 400 but the workload has 500 entitlements: add 100 so they match."
         )
     ).to_be_visible()
-    count = page.get_by_label("Count")
-    count.fill("500")
-    count.press("Enter")
-    ui.wait_idle(page)
-    page.get_by_role("button", name="Save service status").click()
-    ui.wait_idle(page)
+    count_and_save(page, ui, 500)
     expect(page.get_by_text("Service status of Exchange Online saved (version 1).")).to_be_visible()
 
 

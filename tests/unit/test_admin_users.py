@@ -4,7 +4,6 @@ remove or demote the last admin, every change audited."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 
 import pytest
@@ -85,7 +84,7 @@ def test_the_last_admin_can_be_neither_demoted_nor_removed(db, user):
     assert not access.get_user(db, admin.email).is_admin
 
 
-def test_two_admins_removing_each_other_at_once_leave_one_admin(db, user, monkeypatch):
+def test_two_admins_removing_each_other_at_once_leave_one_admin(db, user, monkeypatch, at_once):
     """Each counts two admins before the other's removal lands: without one-at-a-time writes
     both removals pass and the partner is left with no admin."""
     first = user("admin@northwind.example")
@@ -98,25 +97,18 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(db, user, monkey
         time.sleep(0.3)
 
     monkeypatch.setattr(users, "_ensure_not_last_admin", slow_count)
-    start = threading.Barrier(2)
     outcomes: list[str] = []
+    pairs = [(first, second), (second, first)]  # each removes the other
 
-    def remove(actor: User, target: User) -> None:
-        start.wait()
+    def remove(number: int) -> None:
+        actor, target = pairs[number]
         try:
             users.remove_user(db, actor.email, target.email, acting_for=actor)
             outcomes.append("removed")
         except UserError as exc:
             outcomes.append(str(exc))
 
-    threads = [
-        threading.Thread(target=remove, args=(first, second)),
-        threading.Thread(target=remove, args=(second, first)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(2, remove)
     assert sorted("refused: last admin" if "last admin" in o else o for o in outcomes) == [
         "refused: last admin",
         "removed",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from fcu import contacts, intent, notes, service_status
 from fcu.contacts import ContactInput
 from fcu.notes import NoteInput
@@ -13,14 +11,12 @@ ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 WRITERS = 20
 
 
-def test_twenty_writers_at_once(db, user):
+def test_twenty_writers_at_once(db, user, at_once):
     exec_ = user("exec@northwind.example")
-    start = threading.Barrier(WRITERS)
     failures: list[BaseException] = []
 
     def write(number: int) -> None:
         try:
-            start.wait()
             if number % 2:
                 notes.add_note(db, exec_, ALPHA, NoteInput(risks=f"note {number}"))
             else:
@@ -34,11 +30,7 @@ def test_twenty_writers_at_once(db, user):
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(WRITERS, write)
     assert failures == []
     stored_notes = sorted(notes.notes(db, exec_, ALPHA)["risks"])
     assert stored_notes == sorted(f"note {n}" for n in range(1, WRITERS, 2))
@@ -47,14 +39,12 @@ def test_twenty_writers_at_once(db, user):
     assert db.scalar("SELECT count(*) FROM audit WHERE action IN ('note.add', 'contact.add')") == 20
 
 
-def test_same_email_and_same_status_at_once_store_one(db, user):
+def test_same_email_and_same_status_at_once_store_one(db, user, at_once):
     """Writers racing for one key: one wins, the others are refused with a sentence."""
     exec_ = user("exec@northwind.example")
-    start = threading.Barrier(8)
     outcomes: list[str] = []
 
     def write(number: int) -> None:
-        start.wait()
         try:
             if number % 2:
                 contact = ContactInput(
@@ -73,25 +63,19 @@ def test_same_email_and_same_status_at_once_store_one(db, user):
         except ValueError as exc:
             outcomes.append("already" if "already a contact" in str(exc) else repr(exc))
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(8, write)
     assert sorted(outcomes).count("saved") == 2, outcomes
     assert set(outcomes) <= {"saved", "stale", "already"}, outcomes
     assert db.scalar("SELECT count(*) FROM contacts WHERE email = 'same@x.example'") == 1
     assert db.scalar("SELECT version FROM service_status") == 1
 
 
-def test_intent_notes_saved_at_once_from_the_same_current_note(db, user):
+def test_intent_notes_saved_at_once_from_the_same_current_note(db, user, at_once):
     exec_ = user("exec@northwind.example")
     first, _ = intent.save_intent(db, exec_, ALPHA, "exchange", "Blocked due to proxy.")
-    start = threading.Barrier(6)
     outcomes: list[str] = []
 
     def write(number: int) -> None:
-        start.wait()
         try:
             intent.save_intent(
                 db, exec_, ALPHA, "exchange", f"Blocked due to proxy {number}.", first
@@ -100,26 +84,20 @@ def test_intent_notes_saved_at_once_from_the_same_current_note(db, user):
         except StaleEdit:
             outcomes.append("stale")
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(6, write)
     assert sorted(outcomes) == ["saved"] + ["stale"] * 5
     assert len(intent.history(db, exec_, ALPHA, "exchange")) == 2
 
 
-def test_contact_edits_at_once_from_the_same_version(db, user):
+def test_contact_edits_at_once_from_the_same_version(db, user, at_once):
     exec_ = user("exec@northwind.example")
     contact = ContactInput(
         kind="partner", name="Pat", email="pat@x.example", services=("exchange",)
     )
     contact_id = contacts.create_contact(db, exec_, ALPHA, contact)
-    start = threading.Barrier(6)
     outcomes: list[str] = []
 
     def write(number: int) -> None:
-        start.wait()
         changed = ContactInput(
             kind="partner", name=f"Pat {number}", email="pat@x.example", services=("exchange",)
         )
@@ -129,10 +107,6 @@ def test_contact_edits_at_once_from_the_same_version(db, user):
         except StaleEdit:
             outcomes.append("stale")
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(6, write)
     assert sorted(outcomes) == ["saved"] + ["stale"] * 5
     assert contacts.contacts(db, exec_, ALPHA).iloc[0]["version"] == 2
