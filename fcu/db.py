@@ -26,7 +26,7 @@ import pandas as pd
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "fcu.duckdb"
 
 T = TypeVar("T")
-_SERIALISED_WRITES = threading.Lock()  # see Database.write_serialised
+_SERIALISED_WRITES = threading.RLock()  # see Database.write_serialised; migrations too
 
 
 class DatabaseError(Exception):
@@ -176,7 +176,6 @@ class Database:
     def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
         self.path = db_path(path)
         self.read_only = read_only
-        self._write_lock = threading.RLock()
         # Held while the feed tables are replaced or a table derived from them is built.
         self.feed_lock = threading.Lock()
         try:
@@ -308,7 +307,7 @@ class Database:
         return int(self.scalar("SELECT max(version) FROM schema_version") or 0)
 
     def migrate(self) -> None:
-        with self._write_lock:
+        with _SERIALISED_WRITES:
             cur = self.cursor()
             try:
                 cur.execute(
