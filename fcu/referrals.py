@@ -197,6 +197,7 @@ class ReferralDetail:
             f"RFA ID: {self.rfa_id}  ·  MPN ID: {self.mpn_id}",
             f"Assigned: {self.assigned_at:%Y-%m-%d %H:%M} UTC",
             f"RFA workloads: {', '.join(self.workloads) or '-'}",
+            f"Source: {self.source or '-'}",
             f"Acceptance: {ACCEPTANCE[self.acceptance]}  ·  Status: {STATUSES[self.status]}",
         ]
         if self.decline_reason:
@@ -229,19 +230,23 @@ def referral(
     frame = db.df(f"SELECT * FROM ({sql}) WHERE rfa_id = $rfa", {**params, "rfa": rfa_id})
     if frame.empty:
         return None
-    row = _display_workloads(db, frame).iloc[0]
+    # The decline reason is free text (it can hold a customer's email): masked as in the export.
+    row = redact(user, _display_workloads(db, frame), ("decline_reason",)).iloc[0]
     tenant_id = row["tenant_id"]
     visible = portfolio.tenant_view(db, user, tenant_id).status == "visible"
-    contacts = db.df(
-        "SELECT kind, name, email, country, services, survey_eligible FROM contacts "
-        "WHERE partner_id = ? AND tenant_id = ? ORDER BY kind, name",
-        [user.partner_id, tenant_id],
-    )
-    notes = db.df(
-        f"SELECT {', '.join(NOTE_COLUMNS)} FROM notes WHERE partner_id = ? AND tenant_id = ? "
-        "ORDER BY created_at DESC, note_id DESC",
-        [user.partner_id, tenant_id],
-    )
+    contacts = pd.DataFrame(columns=CONTACT_COLUMNS)
+    notes = pd.DataFrame(columns=NOTE_COLUMNS)
+    if visible:  # the tenant's record, only where the user may open the tenant itself
+        contacts = db.df(
+            f"SELECT {', '.join(CONTACT_COLUMNS)} FROM contacts "
+            "WHERE partner_id = ? AND tenant_id = ? ORDER BY kind, name",
+            [user.partner_id, tenant_id],
+        )
+        notes = db.df(
+            f"SELECT {', '.join(NOTE_COLUMNS)} FROM notes WHERE partner_id = ? "
+            "AND tenant_id = ? ORDER BY created_at DESC, note_id DESC",
+            [user.partner_id, tenant_id],
+        )
     au = row["au_pct"]
     return ReferralDetail(
         rfa_id=row["rfa_id"],

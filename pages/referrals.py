@@ -5,7 +5,7 @@ import streamlit as st
 
 from fcu import export, referrals
 from fcu.referrals import ACCEPTANCE, STATUSES, ReferralError, ReferralFilters
-from fcu.ui import auth, keys, layout
+from fcu.ui import auth, keys, layout, tables
 from fcu.ui.data import clear_caches, database
 
 user = layout.require(auth.current_user())
@@ -59,7 +59,8 @@ with layout.fetching():
 if frame.empty:
     st.info("No referral matches. Clear the filters; if none remain, none is assigned to you.")
     st.stop()
-shown = frame.assign(
+# Only the columns shown reach the browser (a hidden column would still be sent whole).
+shown = frame[list(referrals.LIST_LABELS)].assign(
     acceptance=frame["acceptance"].map(ACCEPTANCE),
     status=frame["status"].map(STATUSES),
     workloads=frame["workloads"].map(", ".join),
@@ -67,7 +68,6 @@ shown = frame.assign(
 st.dataframe(
     shown,
     hide_index=True,
-    column_order=list(referrals.LIST_LABELS),
     column_config={
         **referrals.LIST_LABELS,
         "assigned_at": st.column_config.DatetimeColumn("Assigned (UTC)", format="YYYY-MM-DD"),
@@ -101,7 +101,7 @@ if detail is None:
     st.warning("This referral is no longer in your list. Pick another one.")
     st.stop()
 
-st.subheader(f"Referral {detail.rfa_id}")
+st.subheader(f"Referral {tables.plain(detail.rfa_id)}")
 st.text("\n".join(detail.facts))
 if detail.au_message:
     st.info(detail.au_message)
@@ -138,6 +138,9 @@ s1.selectbox(
 )
 s2.button("Save status", on_click=change, args=("status", rfa_id, detail.version))
 
+if not detail.usage_link:
+    st.caption("The tenant's contacts and notes show here once you can open the tenant.")
+    st.stop()
 for title, table, what in (
     ("Contacts", detail.contacts, "contacts"),
     ("Notes history", detail.notes, "notes"),
