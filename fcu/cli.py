@@ -159,7 +159,7 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         user = access.require_user(db, args.user)
         data = export.render(db, user, args.table, args.format)
         if args.out:
-            Path(args.out).write_bytes(data)
+            export.write_private(Path(args.out), data)
         else:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fcu import portfolio
-from fcu.access import REVENUE_COLUMNS, User, redact
-from fcu.db import Database
+from fcu.access import REVENUE_COLUMNS, User, get_user, redact
+from fcu.db import Database, owner_only
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_COLUMNS = ("potential_earnings", "unclaimed_opportunity", "rate_per_unit")
@@ -107,6 +107,15 @@ def to_parquet(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write an export file readable by its owner alone (0600), replacing any old one."""
+    owner_only()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        os.fchmod(out.fileno(), 0o600)
+        out.write(data)
+
+
 def render(db: Database, user: User, name: str, fmt: str = "csv") -> bytes:
     if name not in TABLES:
         raise KeyError(name)
@@ -136,29 +145,45 @@ def tenants_csv(
     if not db.table_exists("feed_partner_tenant"):
         return to_csv(prepare(pd.DataFrame(columns=portfolio.TENANT_COLUMNS), user, "tenants"))
     sql, params = portfolio.tenants_query(user, filters)
-    shaped = []
-    for column in portfolio.TENANT_COLUMNS:
-        if column in REVENUE_COLUMNS and not user.sees_revenue:
-            continue
-        if column in ("mpn_ids", "claimed_workloads", "flags"):
-            shaped.append(f"array_to_string({column}, ';') AS {column}")
-        elif column in ("usage_pct", *MONEY_COLUMNS):
-            shaped.append(f"round({column}, 2) AS {column}")
-        elif column in TENANT_TEXT:
-            shaped.append(
-                f"CASE WHEN regexp_matches({column}, '{FORMULA_RE}') "
-                f"THEN concat(chr(39), {column}) ELSE {column} END AS {column}"
-            )
-        else:
-            shaped.append(column)
     cur = db.cursor()
     try:
+        # Shaped by type, so a text or list column added later is neutralised too.
+        cur.execute(f"SELECT * FROM ({sql}) LIMIT 0", params)
+        types = {name: str(kind) for name, kind, *_ in cur.description}
+        shaped = []
+        for column in portfolio.TENANT_COLUMNS:
+            if column in REVENUE_COLUMNS and not user.sees_revenue:
+                continue
+            if types[column].endswith("[]"):
+                shaped.append(
+                    f"{neutralised_sql(f'array_to_string({column}, chr(59))')} AS {column}"
+                )
+            elif column in ("usage_pct", *MONEY_COLUMNS):
+                shaped.append(f"round({column}, 2) AS {column}")
+            elif types[column] in ("VARCHAR", "STRING"):
+                shaped.append(f"{neutralised_sql(column)} AS {column}")
+            else:
+                shaped.append(column)
         return _copy_csv(cur, f"SELECT {', '.join(shaped)} FROM ({sql})", params)
     finally:
         cur.close()
 
 
-TENANT_TEXT = ("tenant_id", "tenant_name", "tenant_domain", "country", "segment")
+def tenants_csv_now(
+    db: Database,
+    email: str,
+    filters: portfolio.TenantFilters = portfolio.TenantFilters(),  # noqa: B008 - frozen
+) -> bytes:
+    """``tenants_csv`` for whoever ``email`` is at this moment: a download deferred to the
+    click re-reads the user, so rights narrowed or removed since the button was drawn apply
+    (a removed user, or one without a role, gets the header alone)."""
+    return tenants_csv(db, get_user(db, email) or User(email, "", None), filters)
+
+
+def neutralised_sql(expr: str) -> str:
+    """SQL of ``neutralise``: a text a spreadsheet would run as a formula gets a leading '."""
+    formula = f"regexp_matches({expr}, '{FORMULA_RE}')"
+    return f"CASE WHEN {formula} THEN concat(chr(39), {expr}) ELSE {expr} END"
 
 
 @table("workloads")
