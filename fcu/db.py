@@ -160,6 +160,9 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (partner_id, rfa_id)
     );
     """,
+    # 2: the sign-in subject (Entra ID's oid, else the provider's sub) a user record is bound
+    # to on its first OpenID Connect sign-in; NULL until then (see fcu.users.bind_subject)
+    "ALTER TABLE users ADD COLUMN subject VARCHAR",
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -168,6 +171,24 @@ LOAD_PREFIXES = ("stg_", "rej_", "rejscan_", "raw_")
 # Database objects open on each file in this process (see _drop_leftover_staging).
 _open_count: dict[str, int] = {}
 _open_lock = threading.Lock()
+
+
+def owner_only() -> None:
+    """Files this process creates from now on (the database, its WAL and spill files,
+    exports) are readable by their owner alone: partners' data is not for every local
+    account. Sets the process's umask to include 077 (once; harmless to repeat)."""
+    current = os.umask(0o077)
+    os.umask(current | 0o077)
+
+
+def _restrict(*paths: Path) -> None:
+    """Existing files of ours made owner-only (a database created before FCU did so)."""
+    for path in paths:
+        try:
+            if path.exists() and path.stat().st_uid == os.getuid():
+                path.chmod(0o600)
+        except OSError:
+            pass  # not ours to change: the operator's own choice stands
 
 
 class Database:
@@ -180,8 +201,11 @@ class Database:
         self.feed_lock = threading.Lock()
         try:
             if str(self.path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                owner_only()
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._con = duckdb.connect(str(self.path), read_only=read_only)
+            if str(self.path) != ":memory:" and not read_only:
+                _restrict(self.path, Path(f"{self.path}.wal"))
         except duckdb.IOException as exc:
             if "not a valid DuckDB database file" in str(exc):
                 raise DatabaseError(_corrupt_message(self.path)) from exc
