@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from fcu import config
 from fcu.db import Database
 
 ROLES = ("executive", "report")
@@ -212,6 +213,19 @@ def ensure_revenue(user: User) -> None:
         raise AccessDenied(
             "Earnings figures are for Executive report viewers. Ask an admin of your partner "
             "for that role if you need them."
+        )
+
+
+def is_operator(user: User | None) -> bool:
+    """An admin named in FCU_OPERATORS: may load the feed (every partner's) from the app."""
+    return user is not None and user.is_admin and user.email in config.operators()
+
+
+def ensure_operator(user: User) -> None:
+    if not is_operator(user):
+        raise AccessDenied(
+            "The feed holds every partner's data, so only the operators of this FCU "
+            "(FCU_OPERATORS) load it here; others use `python -m fcu load` on the server."
         )
 
 

@@ -1,6 +1,7 @@
 """The Data page's side of feed loading: loading an upload (a zip of the feed's files, or
 the files themselves) with the same checks as ``python -m fcu load``, and the history of
-loads with the problems of the last refused one. Admins only.
+loads with the problems of the last refused one. The feed is every partner's: operators
+(FCU_OPERATORS) load it and see all of its history; other admins see what concerns them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from fcu import feed
-from fcu.access import User, ensure_admin
+from fcu.access import MASK, User, ensure_admin, ensure_operator, is_operator
 from fcu.db import Database
 from fcu.feed import FeedError, LoadResult, Problem, Progress
 
@@ -43,7 +44,7 @@ def load_upload(
     ``files`` are (name, content) pairs: zips are unpacked, other files kept by name.
     Raises FeedError (a sentence) when the upload cannot be read as a feed at all.
     """
-    ensure_admin(user)
+    ensure_operator(user)
     if not files:
         raise FeedError("Choose the feed's files (or a zip of them) first, then load.")
     with tempfile.TemporaryDirectory(prefix="fcu-upload-") as tmp:
@@ -52,6 +53,10 @@ def load_upload(
         for name, content in files:
             if name.lower().endswith(".zip") or content[:4] == ZIP_MAGIC:
                 feed.extract_upload(content, folder)
+            elif Path(name).name in loose:
+                raise feed.FeedError(
+                    f"{Path(name).name} was uploaded twice. Keep one copy and upload again."
+                )
             else:
                 loose[Path(name).name] = content
         if loose:
@@ -68,13 +73,23 @@ def problems_frame(problems: Sequence[Problem]) -> pd.DataFrame:
 
 
 def history(db: Database, user: User, limit: int = HISTORY_LIMIT) -> pd.DataFrame:
-    """The latest loads, newest first: when, by whom, outcome, current month, rows per file."""
+    """The latest loads, newest first: when, by whom, outcome, current month, rows per file.
+
+    The feed is every partner's: an operator sees it all; any other admin sees when the
+    feed changed and its month, the loader's email only when the loader is of their own
+    partner, and no row counts (they sum every partner's rows)."""
     ensure_admin(user)
     frame = db.df(
-        "SELECT load_id, started_at, finished_at, loaded_by, outcome, current_month, "
-        "rows_per_file, error_count FROM loads ORDER BY load_id DESC LIMIT ?",
-        [int(limit)],
+        "SELECT l.load_id, l.started_at, l.finished_at, l.loaded_by, l.outcome, "
+        "l.current_month, l.rows_per_file, l.error_count, u.partner_id = ? AS own "
+        "FROM loads l LEFT JOIN users u ON u.email = l.loaded_by "
+        "ORDER BY l.load_id DESC LIMIT ?",
+        [user.partner_id, int(limit)],
     )
+    if not is_operator(user):
+        own = frame["own"].fillna(False).astype(bool)
+        frame["loaded_by"] = frame["loaded_by"].where(own, MASK)
+        return frame[[c for c in HISTORY_COLUMNS if c != "rows_per_file"]]
     frame["rows_per_file"] = frame["rows_per_file"].map(_rows_text)
     return frame[HISTORY_COLUMNS]
 
@@ -87,8 +102,10 @@ def _rows_text(value: object) -> str:
 
 
 def last_refused(db: Database, user: User) -> tuple[pd.Timestamp, pd.DataFrame] | None:
-    """When the latest refused load ran and its problems, if it came after the last good one."""
-    ensure_admin(user)
+    """When the latest refused load ran and its problems, if it came after the last good one
+    (operators only: the problems quote claim and referral values of every partner)."""
+    if not is_operator(user):
+        return None
     row = db.one(
         "SELECT started_at, errors FROM loads WHERE outcome <> 'loaded' AND load_id > "
         "coalesce((SELECT max(load_id) FROM loads WHERE outcome = 'loaded'), 0) "

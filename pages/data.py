@@ -2,32 +2,40 @@
 
 import streamlit as st
 
-from fcu import loads
+from fcu import access, loads
 from fcu.feed import FeedError
-from fcu.ui import auth, keys, layout
+from fcu.ui import auth, keys, layout, tables
 from fcu.ui.data import clear_caches, database
 
 user = layout.require(auth.current_user(), admin=True)
 layout.header("Data")
 limit_mb = st.get_option("server.maxUploadSize")
-st.caption(
-    "Load a new feed: upload a zip of the feed's files (partners, tenants, workloads, usage, "
-    "claims, referrals, rate_card as .csv or .parquet) or the files themselves, then press "
-    "Check and load. A feed with any problem changes nothing and every problem is listed "
-    "below by file, line and column: fix them and upload again. A good feed replaces the "
-    f"previous one for everyone. Uploads up to {limit_mb:,} MB."
-)
 db = database()
 PROBLEM_HEADINGS = {"file": "File", "line": "Line", "column": "Column", "message": "Problem"}
-just_refused = False
-
-uploads = st.file_uploader(
-    "Feed files or a zip of them",
-    type=["zip", "csv", "parquet"],
-    accept_multiple_files=True,
-    key=keys.DATA_UPLOAD,
+OPERATORS_ONLY = (
+    "The feed holds every partner's data, so the operators of this FCU load it (named in "
+    "FCU_OPERATORS on the server), or it is loaded with `python -m fcu load`. Below: when the "
+    "feed changed."
 )
-if st.button("Check and load", type="primary", disabled=not uploads):
+
+
+def upload() -> bool:
+    """The upload and its outcome; True when a load was just refused (its problems shown)."""
+    st.caption(
+        "Load a new feed: upload a zip of the feed's files (partners, tenants, workloads, "
+        "usage, claims, referrals, rate_card as .csv or .parquet) or the files themselves, "
+        "then press Check and load. A feed with any problem changes nothing and every problem "
+        "is listed below by file, line and column: fix them and upload again. A good feed "
+        f"replaces the previous one for everyone. Uploads up to {limit_mb:,} MB."
+    )
+    uploads = st.file_uploader(
+        "Feed files or a zip of them",
+        type=["zip", "csv", "parquet"],
+        accept_multiple_files=True,
+        key=keys.DATA_UPLOAD,
+    )
+    if not st.button("Check and load", type="primary", disabled=not uploads):
+        return False
     bar = st.progress(0.0, text="Starting")
     try:
         result = loads.load_upload(
@@ -38,22 +46,27 @@ if st.button("Check and load", type="primary", disabled=not uploads):
         )
     except FeedError as exc:
         bar.empty()
-        st.error(str(exc))
-    else:
-        bar.progress(1.0, text="Done")
-        if result.ok:
-            clear_caches()
-            st.success(
-                f"Feed loaded in {result.seconds:.1f} s. Current month: {result.current_month}."
-            )
-        else:
-            st.error(
-                f"Feed refused: {result.problem_count:,} problem(s); nothing was changed. "
-                "Fix them in the files and upload again."
-            )
-            problems = loads.problems_frame(result.problems)
-            st.dataframe(problems, hide_index=True, column_config=PROBLEM_HEADINGS)
-            just_refused = True
+        st.error(tables.plain(exc))
+        return False
+    bar.progress(1.0, text="Done")
+    if result.ok:
+        clear_caches()
+        st.success(f"Feed loaded in {result.seconds:.1f} s. Current month: {result.current_month}.")
+        return False
+    st.error(
+        f"Feed refused: {result.problem_count:,} problem(s); nothing was changed. "
+        "Fix them in the files and upload again."
+    )
+    problems = loads.problems_frame(result.problems)
+    st.dataframe(problems, hide_index=True, column_config=PROBLEM_HEADINGS)
+    return True
+
+
+if access.is_operator(user):
+    just_refused = upload()
+else:
+    st.caption(OPERATORS_ONLY)
+    just_refused = False
 
 st.subheader("Loads")
 with layout.fetching():

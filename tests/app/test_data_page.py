@@ -11,12 +11,18 @@ from streamlit.testing.v1 import AppTest
 
 from fcu import db as fcu_db
 from fcu import loads
-from fcu.access import get_user
+from fcu.access import AccessDenied, get_user
 from fcu.ui import keys
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = str(ROOT / "dashboard.py")
 FEED = ROOT / "tests" / "data" / "feed_small"
+
+
+@pytest.fixture(autouse=True)
+def operator(monkeypatch):
+    """Northwind's admin runs this FCU (FCU_OPERATORS); Fabrikam's admin does not."""
+    monkeypatch.setenv("FCU_OPERATORS", "admin@northwind.example")
 
 
 def data_page(email: str) -> AppTest:
@@ -71,3 +77,27 @@ def test_not_an_admin_gets_no_data_page(app_env, email):
     page.run()
     assert [e.value for e in page.error] == ["This page is for admins of your partner."]
     assert not page.dataframe and not page.button
+
+
+def test_an_admin_who_is_not_an_operator_sees_only_what_concerns_them(app_env):
+    """The feed is every partner's: Fabrikam's admin cannot replace it, and sees when it
+    changed but not who of another partner loaded it, the row counts or the problems of a
+    refused load (which quote claim and referral values of every partner)."""
+    files = {p.name: p.read_bytes() for p in FEED.glob("*.csv")}
+    files["usage.csv"] = files["usage.csv"].replace(b",700,1000,", b",lots,1000,")
+    database = fcu_db.Database(app_env)
+    northwind = get_user(database, "admin@northwind.example")
+    fabrikam = get_user(database, "admin@fabrikam.example")
+    assert not loads.load_upload(database, northwind, list(files.items())).ok
+    with pytest.raises(AccessDenied, match="FCU_OPERATORS"):
+        loads.load_upload(database, fabrikam, list(files.items()))
+    database.close()
+    at = data_page("admin@fabrikam.example")
+    assert not at.exception and not at.error
+    assert not at.button and not at.get("file_uploader")
+    assert "operators of this FCU" in " ".join(c.value for c in at.caption)
+    assert len(at.dataframe) == 1  # the history only: no problems table
+    history = at.dataframe[0].value
+    assert history["outcome"].tolist() == ["refused", "loaded"]
+    assert set(history["loaded_by"]) <= {"•••"} and "rows_per_file" not in history.columns
+    assert "Problems of the last refused load" not in [s.value for s in at.subheader]

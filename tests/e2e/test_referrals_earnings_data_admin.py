@@ -204,7 +204,7 @@ def feed_zip(path: Path, *, bad: bool) -> Path:
 
 def test_upload_a_bad_feed_then_a_good_one(run_app, fresh_db, tmp_path, page, ui):
     bad, good = feed_zip(tmp_path / "bad.zip", bad=True), feed_zip(tmp_path / "good.zip", bad=False)
-    with run_app(fresh_db) as url:
+    with run_app(fresh_db, env={"FCU_OPERATORS": "admin@northwind.example"}) as url:
         ui.open_app(page, url)
         ui.sign_in_as(page, "Avery Admin")
         go(page, ui, "Data")

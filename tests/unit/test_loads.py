@@ -16,6 +16,12 @@ from fcu.feed import FeedError
 FEED = Path(__file__).resolve().parents[1] / "data" / "feed_small"
 
 
+@pytest.fixture(autouse=True)
+def operator(monkeypatch):
+    """Northwind's admin runs this FCU (FCU_OPERATORS): the one who may load from the app."""
+    monkeypatch.setenv("FCU_OPERATORS", "admin@northwind.example")
+
+
 def feed_files(shift_months: bool = False, bad: bool = False) -> dict[str, bytes]:
     """The fixture feed's files; months moved one later (current month 2026-11), or broken."""
     files = {p.name: p.read_bytes() for p in sorted(FEED.glob("*.csv"))}
