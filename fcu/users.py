@@ -159,6 +159,39 @@ def remove_user(db: Database, actor: str, email: str, *, acting_for: User | None
     db.write_serialised(work)  # the last-admin rule counts the other admins
 
 
+class SubjectMismatch(AccessDenied):
+    """A sign-in with a user's email but another account than the one it is bound to."""
+
+
+def bind_subject(db: Database, email: str, subject: str) -> None:
+    """Bind the user record to the sign-in account on its first sign-in; afterwards refuse
+    another account that arrives with the same email (someone in another directory who set
+    their mail to this address). Removing and re-adding the user clears the binding."""
+    email = normalise_email(email)
+
+    def work(cur: duckdb.DuckDBPyConnection) -> None:
+        row = cur.execute("SELECT partner_id, subject FROM users WHERE email = ?", [email])
+        found = row.fetchone()
+        if found is None or found[1] == subject:
+            return
+        if found[1] is not None:
+            raise SubjectMismatch(
+                f"{email} is already bound to another sign-in account, so FCU refuses this "
+                "one. If the account was replaced, an admin removes and re-adds the user."
+            )
+        cur.execute("UPDATE users SET subject = ? WHERE email = ?", [subject, email])
+        audit.record(
+            cur,
+            actor=email,
+            action="user.bind_subject",
+            partner_id=found[0],
+            entity_key=email,
+            after={"subject": subject},
+        )
+
+    db.write_serialised(work)
+
+
 def _ensure_not_last_admin(cur: duckdb.DuckDBPyConnection, user: User) -> None:
     admins = cur.execute(
         "SELECT count(*) FROM users WHERE partner_id = ? AND is_admin", [user.partner_id]

@@ -19,7 +19,7 @@ from typing import NoReturn
 
 import streamlit as st
 
-from fcu import access, config
+from fcu import access, config, users
 from fcu.access import User
 from fcu.ui import keys
 from fcu.ui.data import database
@@ -39,6 +39,16 @@ NO_EMAIL = (
     "Your sign-in did not include a verified email address, so FCU cannot tell who you are. "
     "Ask your administrator to add the email claim to the sign-in (see the README's Sign-in "
     "section)."
+)
+
+
+WRONG_DIRECTORY = (
+    "Your account's organisation (Entra ID directory) is not one of those allowed to sign in "
+    "to this FCU. Sign in with your work account of the partner, or ask its administrator."
+)
+NO_SUBJECT = (
+    "Your sign-in did not say which account you are (no oid or sub claim), so FCU cannot "
+    "tell who you are. Ask your administrator to check the app registration."
 )
 
 
@@ -82,7 +92,7 @@ def signed_in_email() -> str | None:
             return None
         email = st.session_state.get(keys.DEMO_EMAIL)
     else:
-        if not _logged_in() or st.user.get("email_verified") is False:
+        if identity_problem() is not None:
             return None
         email = st.user.get("email")
     if not isinstance(email, str) or not email.strip():
@@ -90,10 +100,52 @@ def signed_in_email() -> str | None:
     return access.normalise_email(email)
 
 
+def identity_problem() -> str | None:
+    """Why the OpenID Connect sign-in cannot say who this is (a sentence), or None.
+
+    The email claim alone is not an identity: the account must come from an allowed
+    directory (``tid`` in ``[auth] allowed_tenants`` when that is set) and carry a stable
+    subject (``oid``, else ``sub``) that the user record is bound to on first sign-in.
+    """
+    if not _logged_in():
+        return NO_EMAIL
+    email = st.user.get("email")
+    if st.user.get("email_verified") is False or not isinstance(email, str) or not email.strip():
+        return NO_EMAIL
+    allowed = config.allowed_tenants(_auth_section() or {})
+    if allowed and str(st.user.get("tid") or "").strip().lower() not in allowed:
+        return WRONG_DIRECTORY
+    if not _subject():
+        return NO_SUBJECT
+    return None
+
+
+def _subject() -> str | None:
+    subject = st.user.get("oid") or st.user.get("sub")
+    return str(subject) if subject else None
+
+
 def current_user() -> User | None:
-    """Who is signed in and has a user record, for pages (draws nothing)."""
+    """Who is signed in and has a user record, for pages (draws nothing).
+
+    With OpenID Connect, the record is bound to the sign-in account on the first sign-in
+    (checked once per session); another account with the same email gets None.
+    """
     email = signed_in_email()
-    return access.get_user(database(), email) if email else None
+    if not email:
+        return None
+    db = database()
+    user = access.get_user(db, email)
+    if user is None or demo_mode():
+        return user
+    bound = (email, _subject())
+    if st.session_state.get(keys.BOUND_SUBJECT) != bound:
+        try:
+            users.bind_subject(db, email, bound[1])
+        except users.SubjectMismatch:
+            return None
+        st.session_state[keys.BOUND_SUBJECT] = bound
+    return user
 
 
 def sign_in() -> User | None:
@@ -123,7 +175,10 @@ def sign_in() -> User | None:
         _only(_sign_in_screen)
     if signed_in_email() is None:
         _only(_no_email_screen)
-    return current_user()
+    user = current_user()
+    if user is None and access.get_user(database(), signed_in_email()) is not None:
+        _only(_other_account_screen)  # the email is a user's, bound to another account
+    return user
 
 
 def _only(draw: Callable[[], object]) -> NoReturn:
@@ -140,7 +195,19 @@ def _sign_in_screen() -> None:
 
 
 def _no_email_screen() -> None:
-    st.error(NO_EMAIL)
+    st.error(identity_problem() or NO_EMAIL)
+    sign_out_button()
+
+
+OTHER_ACCOUNT = (
+    "This email address belongs to a FCU user who signs in with another account, so FCU "
+    "refuses this one. If the account was replaced, an admin of the partner removes and "
+    "re-adds the user."
+)
+
+
+def _other_account_screen() -> None:
+    st.error(OTHER_ACCOUNT)
     sign_out_button()
 
 

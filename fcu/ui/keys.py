@@ -1,6 +1,7 @@
 """Session state keys, named in one place. Big data never lives in session state."""
 
 DEMO_EMAIL = "fcu_demo_email"  # demo mode: the email picked in "Signed in as"
+BOUND_SUBJECT = "fcu_bound_subject"  # sign-in: (email, subject) checked against the user record
 TENANT_FILTERS = "fcu_tenant_filters"  # Tenants page: the TenantFilters in force
 TENANT_PAGE = "fcu_tenant_page"  # Tenants page: page number of the table
 # Tenants page widgets (their values are copied into TENANT_FILTERS / TENANT_PAGE each run,

@@ -50,7 +50,7 @@ def texts(at: AppTest) -> str:
 
 
 def signed_in(email: str) -> dict:
-    return {"is_logged_in": True, "email": email, "name": "Someone"}
+    return {"is_logged_in": True, "email": email, "name": "Someone", "sub": f"sub-{email.lower()}"}
 
 
 def assert_no_data(at: AppTest) -> None:
