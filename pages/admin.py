@@ -5,7 +5,7 @@ import streamlit as st
 
 from fcu import users
 from fcu.access import ROLE_NAMES, AccessDenied, User
-from fcu.ui import auth, keys, layout
+from fcu.ui import auth, keys, layout, tables
 from fcu.ui.data import clear_caches, database
 
 user = layout.require(auth.current_user(), admin=True)
@@ -23,7 +23,7 @@ with layout.fetching():
 
 message = st.session_state.pop(keys.ADMIN_MESSAGE, None)
 if message:  # (text, email to select next): set before the selectbox exists in this run
-    st.success(message[0])
+    st.success(tables.plain(message[0]))
     st.session_state[keys.ADMIN_EDIT] = message[1]
 st.dataframe(
     pd.DataFrame(
@@ -90,7 +90,7 @@ if saved:
         try:
             saved_user = users.save_user(db, user.email, person, acting_for=user)
         except (users.UserError, AccessDenied) as exc:
-            st.error(str(exc))
+            st.error(tables.plain(exc))
         else:
             clear_caches()
             st.session_state[keys.ADMIN_MESSAGE] = (f"Saved {saved_user.email}.", saved_user.email)
@@ -103,7 +103,7 @@ if current is not None:
             try:
                 users.remove_user(db, user.email, current.email, acting_for=user)
             except (users.UserError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(tables.plain(exc))
             else:
                 clear_caches()
                 st.session_state[keys.ADMIN_MESSAGE] = (f"Removed {current.email}.", "")

@@ -36,8 +36,10 @@ if view.status == "not_in_fasttrack":
     )
     st.stop()
 st.caption(
-    f"{tables.plain(view.tenant_domain)} · {view.country} · {view.segment} · "
-    f"MPN location {', '.join(view.mpn_ids)}"
+    tables.plain(
+        f"{view.tenant_domain} · {view.country} · {view.segment} · "
+        f"MPN location {', '.join(view.mpn_ids)}"
+    )
 )
 
 tiles = st.columns(5 if user.sees_revenue else 3)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from fcu import earnings
 from fcu.access import User
-from fcu.ui import data
+from fcu.ui import data, tables
 from fcu.ui.data import database
 
 # name -> fcu.earnings function; each checks the user's right to revenue itself.
@@ -58,7 +58,7 @@ def breakdown(frame: pd.DataFrame, label: str, title: str, x_title: str) -> go.F
     fig = go.Figure()
     for column, name in (("potential_earnings", POTENTIAL), ("unclaimed_opportunity", UNCLAIMED)):
         fig.add_bar(
-            x=frame[label].astype(str),
+            x=frame[label].map(tables.chart_label),
             y=frame[column],
             name=name,
             marker_color=COLOURS[name],
@@ -89,7 +89,9 @@ def _trend_figure(path: str, loaded: str, user: User, tenant_id: str, field: str
     figure = go.Figure()
     for name, rows in trend.groupby("display_name", sort=True):
         figure.add_trace(
-            go.Scatter(x=rows["month"], y=rows[field], name=str(name), mode="lines+markers")
+            go.Scatter(
+                x=rows["month"], y=rows[field], name=tables.chart_label(name), mode="lines+markers"
+            )
         )
     figure.update_layout(
         title=f"{label} per workload",

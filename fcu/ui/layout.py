@@ -11,7 +11,7 @@ from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 
 from fcu.access import User
-from fcu.ui import auth
+from fcu.ui import auth, tables
 from fcu.ui.data import current_feed
 
 log = logging.getLogger("fcu")
@@ -31,7 +31,7 @@ def frame(user: User | None) -> None:
         if email:
             st.sidebar.text(f"Signed in as {email}")
     if user is not None:
-        st.sidebar.caption(f"{user.role_label} · {user.scope_label}")
+        st.sidebar.caption(tables.plain(f"{user.role_label} · {user.scope_label}"))
     if not demo:
         auth.sign_out_button()
 

@@ -6,6 +6,7 @@ pass through ``fcu.access.redact`` first, so a Report viewer never gets a revenu
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from urllib.parse import quote
@@ -52,6 +53,12 @@ SORT_LABELS = {
 def plain(text: object) -> str:
     """Text from the feed or a user, safe to show where Streamlit renders markdown."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def chart_label(text: object) -> str:
+    """Text from the feed or a user, safe as a plotly label, legend or hover text (plotly
+    renders a subset of HTML there, links included): shown as written."""
+    return html.escape(str(text), quote=False)
 
 
 def pct(value: object) -> str:

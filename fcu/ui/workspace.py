@@ -499,7 +499,7 @@ def intent_section(db: Database, user: User, tenant: str, names: dict[str, str])
     history = redact(user, intent.history(db, user, tenant, workload), ("text",))
     current = history.iloc[0] if not history.empty else None
     if current is None:
-        st.info(f"No intent note for {names[workload]} yet.")
+        st.info(f"No intent note for {tables.plain(names[workload])} yet.")
     else:
         with st.container(border=True):
             st.caption(

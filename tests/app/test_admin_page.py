@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from fcu import access
 from fcu import db as fcu_db
 from fcu.ui import keys
+from fcu.ui.tables import plain
 
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -51,7 +52,7 @@ def test_change_a_scope_add_and_remove_a_user(app_env):
     at.radio[0].set_value(False)
     at.multiselect[0].set_value(["M11"])
     at.button[0].click().run()
-    assert [s.value for s in at.success] == ["Saved exec@northwind.example."]
+    assert [s.value for s in at.success] == [plain("Saved exec@northwind.example.")]
     table = at.dataframe[0].value.set_index("Email")
     assert table.loc["exec@northwind.example", "Scope"] == "MPN locations M11"
     assert stored(app_env, "exec@northwind.example").scope_mpns == ("M11",)
@@ -60,12 +61,12 @@ def test_change_a_scope_add_and_remove_a_user(app_env):
     at.text_input[0].input("New.Analyst@northwind.example")
     next(s for s in at.selectbox if s.label == "Role").set_value("report")
     at.button[0].click().run()
-    assert [s.value for s in at.success] == ["Saved new.analyst@northwind.example."]
+    assert [s.value for s in at.success] == [plain("Saved new.analyst@northwind.example.")]
     assert stored(app_env, "new.analyst@northwind.example").role == "report"
 
     at.checkbox(key="admin_sure_new.analyst@northwind.example").check().run()
     next(b for b in at.button if b.label == "Remove user").click().run()
-    assert [s.value for s in at.success] == ["Removed new.analyst@northwind.example."]
+    assert [s.value for s in at.success] == [plain("Removed new.analyst@northwind.example.")]
     assert stored(app_env, "new.analyst@northwind.example") is None
 
 
