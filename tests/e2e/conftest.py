@@ -57,6 +57,33 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+# `streamlit run` with uvicorn's access log on and timestamped (every HTTP request and
+# WebSocket upgrade the server answered, and each connection opened and closed): the load
+# test's evidence of what the server saw of a session's connection.
+LOGGED_STREAMLIT = """
+import sys
+from streamlit.web.server.starlette import starlette_server as server
+plain = server._get_uvicorn_config_kwargs
+def logged():
+    kwargs = plain()
+    line = "%(asctime)s.%(msecs)03d %(name)s %(levelname)s %(message)s"
+    kwargs["access_log"] = True
+    kwargs["log_config"] = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            name: {"format": line, "datefmt": "%H:%M:%S"} for name in ("default", "access")
+        },
+        "handlers": {"h": {"class": "logging.StreamHandler", "formatter": "default"}},
+        "loggers": {n: {"handlers": ["h"], "level": "INFO", "propagate": False}
+                    for n in ("uvicorn", "uvicorn.error", "uvicorn.access")},
+    }
+    return kwargs
+server._get_uvicorn_config_kwargs = logged
+from streamlit.web.cli import main
+sys.argv[0] = "streamlit"
+main()
+"""
 START_TIMEOUT_S = 90
 TIMEOUT_MS = 30_000
 
@@ -83,9 +110,14 @@ class AppUrl(str):
 
 @contextmanager
 def run_app(
-    db_path: Path, *, secrets: str | None = None, env: dict[str, str] | None = None
+    db_path: Path,
+    *,
+    secrets: str | None = None,
+    env: dict[str, str] | None = None,
+    access_log: bool = False,
 ) -> Iterator[AppUrl]:
-    """Start `streamlit run dashboard.py` on a free loopback port; yield its base URL."""
+    """Start `streamlit run dashboard.py` on a free loopback port; yield its base URL
+    (``access_log``: the server logs every request and connection, with times)."""
     workdir = Path(db_path).parent
     secrets_file = workdir / "secrets.toml"
     if secrets is not None:
@@ -96,8 +128,7 @@ def run_app(
     python = PYTHON if PYTHON.exists() else Path(sys.executable)
     command = [
         str(python),
-        "-m",
-        "streamlit",
+        *(["-c", LOGGED_STREAMLIT] if access_log else ["-m", "streamlit"]),
         "run",
         "dashboard.py",
         "--server.headless",

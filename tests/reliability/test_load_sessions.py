@@ -153,6 +153,53 @@ class Person:
         self.asked: float | None = None  # when the tab last asked the app for a run
         self.leaving = False  # set when the test closes the tab
         page.on("websocket", self._watch)
+        page.on("console", self._console)
+
+    async def watch_network(self, context) -> None:
+        """Chromium's own account of each websocket (DevTools protocol): the upgrade's HTTP
+        status, frame errors and the close, into the timeline."""
+        cdp = await context.new_cdp_session(self.page)
+        for event in (
+            "webSocketCreated",
+            "webSocketWillSendHandshakeRequest",
+            "webSocketHandshakeResponseReceived",
+            "webSocketFrameError",
+            "webSocketClosed",
+        ):
+            cdp.on(f"Network.{event}", lambda params, e=event: self._cdp(e, params))
+        for event in ("requestWillBeSent", "loadingFinished", "loadingFailed"):
+            cdp.on(f"Network.{event}", lambda params, e=event: self._request(e, params))
+        self.requests: dict[str, str] = {}
+        await cdp.send("Network.enable")
+
+    def _cdp(self, event: str, params: dict) -> None:
+        response = params.get("response") or {}
+        detail = {
+            "webSocketCreated": lambda: params.get("url"),
+            "webSocketWillSendHandshakeRequest": lambda: "upgrade sent",
+            "webSocketHandshakeResponseReceived": lambda: (
+                f"HTTP {response.get('status')} {response.get('statusText', '')}"
+            ),
+            "webSocketFrameError": lambda: params.get("errorMessage"),
+            "webSocketClosed": lambda: "closed",
+        }[event]()
+        self.note(f"cdp {event} {params.get('requestId')}: {detail}")
+
+    def _request(self, event: str, params: dict) -> None:
+        """The frontend's health and host-config requests before it connects."""
+        rid = params.get("requestId")
+        if event == "requestWillBeSent":
+            url = params["request"]["url"]
+            if "/_stcore/" in url:
+                self.requests[rid] = url.rsplit("/", 1)[-1]
+                self.note(f"cdp request {self.requests[rid]}")
+        elif rid in self.requests:
+            error = params.get("errorText", "")
+            self.note(f"cdp {event} {self.requests.pop(rid)} {error}")
+
+    def _console(self, message) -> None:
+        if message.type in ("warning", "error") or "WebSocket" in message.text:
+            self.note(f"console {message.type}: {message.text[:300]}")
 
     def note(self, event: str) -> None:
         self.timeline.append(f"{time.monotonic() - self.began:8.2f} {event}")
@@ -301,6 +348,7 @@ class Person:
 
 async def _session(number: int, context, url: str, deadline: float, out: dict) -> None:
     person = Person(number, await context.new_page(), url, out)
+    await person.watch_network(context)
     errors = len(out["errors"])
     try:
         await person.run(deadline)
@@ -411,7 +459,9 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template, capsys):
     chromium = _nice_chromium(tmp_path, harness.CHROMIUM)
     started = time.monotonic()
     with harness.run_app(
-        path, env={"STREAMLIT_LOGGER_LEVEL": os.environ.get("FCU_LOAD_LOG", "info")}
+        path,
+        env={"STREAMLIT_LOGGER_LEVEL": os.environ.get("FCU_LOAD_LOG", "info")},
+        access_log=True,
     ) as url:
         # In a thread of its own: the e2e tests' session-wide browser keeps Playwright's
         # event loop running on the main thread, where asyncio.run cannot start another.
