@@ -184,13 +184,13 @@ def mask_email(value: object) -> object:
     return MASK
 
 
-_EMAIL_IN_TEXT = re.compile(r"[^@\s<>\"'(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+EMAIL_IN_TEXT = re.compile(r"[^@\s<>\"'(),;:]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 def mask_emails_in_text(value: object) -> object:
     if not isinstance(value, str):
         return value
-    return _EMAIL_IN_TEXT.sub(MASK, value)
+    return EMAIL_IN_TEXT.sub(MASK, value)
 
 
 def redact(user: User, frame: pd.DataFrame, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:

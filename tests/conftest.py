@@ -100,3 +100,20 @@ def app_env(db_path, monkeypatch):
     yield db_path
     st.cache_resource.clear()
     fcu_db.forget_shared()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list:
+    """The data callables of download buttons drawn in AppTest runs (call one for its bytes)."""
+    import streamlit.testing.v1.app_test as app_test_module
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    made: list = []
+
+    class Recording(MediaFileManager):
+        def add_deferred(self, data_callable, *args, **kwargs):
+            made.append(data_callable)
+            return super().add_deferred(data_callable, *args, **kwargs)
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return made

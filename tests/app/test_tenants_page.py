@@ -10,8 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from fcu import cli, feed, users
@@ -38,20 +36,6 @@ def tiles(at: AppTest) -> dict[str, str]:
 
 def names(at: AppTest) -> list[str]:
     return list(at.dataframe[0].value["Tenant name"]) if at.dataframe else []
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> list:
-    """The data callables of download buttons drawn in AppTest runs (call one for its bytes)."""
-    made: list = []
-
-    class Recording(MediaFileManager):
-        def add_deferred(self, data_callable, *args, **kwargs):
-            made.append(data_callable)
-            return super().add_deferred(data_callable, *args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return made
 
 
 def cli_export(db_path: Path, email: str) -> bytes:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from reliability_helpers import ALPHA, ROOT, as_text, copy_db
 
-from fcu import cli, contacts, export, notes
-from fcu.access import AccessDenied, User, get_user
+from fcu import cli, contacts, export, notes, referrals
+from fcu.access import EMAIL_IN_TEXT, AccessDenied, User, get_user
 from fcu.contacts import ContactInput
 from fcu.db import Database
 from fcu.notes import NoteInput
@@ -40,6 +40,8 @@ P1_SECRET, P2_SECRET = "NORTHWIND-ONLY note", "FABRIKAM-ONLY note"
 P1_CONTACT = ("Kim Confidential", "kim.confidential@alpha.example")
 P2_CONTACT = ("Fay Private", "fay.private@delta.example")
 REVENUE_WORDS = ("Potential earnings", "Unclaimed opportunity", "rate_per_unit", "$")
+# A referral declined with a reason that quotes a customer's email (R3: Beta, M12).
+DECLINE_EMAIL = "dana.secret@beta.example"
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +59,7 @@ def access_db(tmp_path_factory, fixture_db_template) -> Path:
             tenant,
             ContactInput(kind="partner", name=name, email=email, services=("teams",)),
         )
+    referrals.decline(db, p1, "R3", f"Customer {DECLINE_EMAIL} asked us to wait.", 0)
     db.execute("CHECKPOINT")
     db.close()
     return path
@@ -74,7 +77,7 @@ def forbidden(user: User | None, email: str) -> list[str]:
     if partner != "P2" or not user.has_access:
         out += [P2_SECRET, *P2_CONTACT]
     if user is None or not user.sees_personal_data:
-        out += [*P1_CONTACT, *P2_CONTACT]
+        out += [*P1_CONTACT, *P2_CONTACT, DECLINE_EMAIL]
     return out
 
 
@@ -137,13 +140,22 @@ def test_every_page_leaks_nothing(app_for, access_db, email, page):
         assert user.is_admin, (email, page)
     if page == "earnings.py" and reachable:
         assert user.sees_revenue, (email, page)
-    opens = [{"tenant": t} for t in TENANTS] if page == "tenant.py" and reachable else [{}]
+    opens = [{}]
+    if page == "tenant.py" and reachable:
+        opens = [{"tenant": t} for t in TENANTS]
+    if page == "referrals.py" and reachable:
+        opens = [{"rfa": r} for r in ("R1", "R2", "R3")]
     for params in opens:
         for key, value in params.items():
             at.query_params[key] = value
         at.run()
         assert not at.exception, (email, page, [e.message for e in at.exception])
         _check(as_text(at), user, email, f"page {page} {params}")
+        if not user.sees_personal_data:  # every frame the browser receives, hidden or not
+            for frame in at.dataframe:
+                cells = [str(c) for c in frame.value.to_numpy().ravel()]
+                emails = [c for c in cells if EMAIL_IN_TEXT.search(c)]
+                assert not emails, (email, page, params, emails[:3])
 
 
 def test_the_markers_are_shown_to_those_allowed(app_for, access_db):

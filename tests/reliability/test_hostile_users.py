@@ -8,6 +8,7 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import io
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -31,7 +32,20 @@ FEED_TEXT = {
     ("partners", "location_name", "Northwind Seattle"): "[Seattle](javascript:alert(1))",
     ("workloads", "display_name", "Exchange Online"): "**Exchange** <b>Online</b>",
     ("referrals", "source", "FastTrack Center"): '=HYPERLINK("http://evil.example","src")',
+    (
+        "partners",
+        "partner_name",
+        "Northwind Cloud Partners",
+    ): "<a href='https://evil.example'>NW</a>",
+    ("tenants", "tenant_domain", "beta.example"): "[beta](https://evil.example/domain)",
 }
+# Keys replaced in every file and list where they stand (MPN ID, RFA ID, claim ID).
+FEED_KEYS = {
+    "M12": "![m12](https://evil.example/m.png)M12",
+    "R1": "[Sign in again](https://evil.example/R1)",
+    "C1": "<a href='https://evil.example/c1'>C1</a>",
+}
+RFA = FEED_KEYS["R1"]
 NOTE = NoteInput(
     onboarding_scope="[scope](javascript:alert(2)) _scope_",
     risks="<img src=x onerror=alert(3)> risk",
@@ -53,6 +67,7 @@ DISPLAY_NAME = "<script>alert('name')</script> Emery **Exec**"
 # Payloads whose markup would change what is shown if rendered as markdown or HTML.
 MARKUP = [
     *[v for v in FEED_TEXT.values() if not v.startswith("=")],
+    *FEED_KEYS.values(),
     NOTE.onboarding_scope,
     NOTE.risks,
     NOTE.next_actions,
@@ -79,6 +94,13 @@ def hostile_db(tmp_path_factory, fixture_db_template) -> Path:
         for row in rows[1:]:
             if row[i] == old:
                 row[i] = new
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh, lineterminator="\n").writerows(rows)
+    for path in folder.glob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.reader(fh))
+        for row in rows[1:]:
+            row[:] = [";".join(FEED_KEYS.get(item, item) for item in c.split(";")) for c in row]
         with path.open("w", encoding="utf-8", newline="") as fh:
             csv.writer(fh, lineterminator="\n").writerows(rows)
     path = copy_db(fixture_db_template, base / "fcu.duckdb")
@@ -139,8 +161,41 @@ def test_tenant_page_shows_every_fieldas_text(app_for, hostile_db):
 def test_referrals_page_shows_source_and_reasonas_text(app_for, hostile_db):
     at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa="R3")
     _check_shownas_text(at, [DECLINE])
-    at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa="R1")
-    _check_shownas_text(at, [FEED_TEXT[("referrals", "source", "FastTrack Center")]])
+    at = _open(app_for, hostile_db, EXEC, "pages/referrals.py", rfa=RFA)
+    _check_shownas_text(at, [FEED_TEXT[("referrals", "source", "FastTrack Center")], RFA])
+
+
+def test_beta_shows_its_domain_and_mpn_id_as_text(app_for, hostile_db):
+    at = _open(app_for, hostile_db, EXEC, "pages/tenant.py", tenant=BETA)
+    _check_shownas_text(
+        at, [FEED_TEXT[("tenants", "tenant_domain", "beta.example")], FEED_KEYS["M12"]]
+    )
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_charts_show_feed_text_as_text(app_for, hostile_db):
+    """Plotly renders a subset of HTML in labels, legends and hovers: none comes from the
+    feed. Earnings (workload names, MPN IDs) and the Tenant details trends."""
+    markup = [p for p in MARKUP if "<" in p]
+    charts = []
+    for page, params in (("pages/earnings.py", {}), ("pages/tenant.py", {"tenant": ALPHA})):
+        at = _open(app_for, hostile_db, EXEC, page, **params)
+        assert not at.exception
+        charts += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert charts
+    strings = [s for chart in charts for s in _strings(chart["data"])]
+    for payload in markup:
+        assert not [s for s in strings if payload in s], payload
+    assert any("&lt;b&gt;Online&lt;/b&gt;" in s for s in strings)  # there, as text
 
 
 def test_admin_page_shows_display_namesas_text(app_for, hostile_db):

@@ -11,9 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import streamlit.testing.v1.app_test as app_test_module
 from reliability_helpers import ALPHA, BETA, EXEC, ROOT, as_text, fingerprints, workspace_tables
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 from fcu import cli, config, export, feed, loads, referrals, users
 from fcu.access import MASK, User, get_user
@@ -50,7 +48,7 @@ def test_the_referrals_page_sends_a_report_viewer_no_hidden_column(app_for, decl
     shown = as_text(at)
     assert CUSTOMER not in shown and "asked us to wait" in shown  # masked, not dropped
     for frame in at.dataframe:
-        cells = frame.value.astype(str).to_numpy().ravel()
+        cells = [str(c) for c in frame.value.to_numpy().ravel()]
         assert not [c for c in cells if "@" in c], "an email reached a Report viewer"
 
 
@@ -100,19 +98,6 @@ def test_the_tenants_csv_neutralises_list_cells(db):
 
 
 # 5: a deferred download re-checks its user --------------------------------------------------
-@pytest.fixture
-def downloads(monkeypatch) -> list:
-    made: list = []
-
-    class Recording(MediaFileManager):
-        def add_deferred(self, data_callable, *args, **kwargs):
-            made.append(data_callable)
-            return super().add_deferred(data_callable, *args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return made
-
-
 def test_a_deferred_download_uses_the_users_rights_at_the_click(app_for, db_path, downloads):
     """Every download drawn as data-at-the-click (on any page) follows the rights of the
     moment: narrowed to M12, the Tenants CSV holds Beta alone; removed, only its header."""
