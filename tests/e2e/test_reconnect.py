@@ -4,9 +4,10 @@ again by itself (to the same session: the server keeps it while the tab is away)
 
 * While a form holds typed text: the tab comes back with the text still typed (it lives in
   the browser until Save), and Save then stores it once.
-* While a save is in flight (Save pressed, the socket cut before the app answers): the app
-  finishes the run it was asked for, so the note is stored once, and the tab shows it once
-  it is back; nothing is lost and nothing doubled.
+* While a save is in flight (Save pressed, the app has the request, the socket cut before
+  its answer reaches the tab): the app finishes the run, so the note is stored and audited
+  once. The tab, back on its session, still shows the page as it was before Save; opened
+  again, it lists the note once.
 
 Every websocket of the tab goes through a Playwright route that forwards frames both ways
 and can close both ends on demand.
@@ -30,13 +31,15 @@ EXEC = "exec@northwind.example"
 
 class Cable:
     """The tab's connections to the app, forwarded frame by frame; ``cut`` closes the live
-    one on both ends; ``cut_after_next_run_request`` closes it right after forwarding the
-    tab's next request for a run (a click reaching the app)."""
+    one on both ends; ``cut_after_next_run_request`` forwards the tab's next request for a
+    run (a click) and closes the connection when the app's first answer to it arrives: the
+    app has the request, the tab never sees the answer."""
 
     def __init__(self, page: Page) -> None:
         self.live: list[tuple[WebSocketRoute, WebSocketRoute]] = []
         self.opened = 0
         self.cut_next_request = threading.Event()
+        self.run_requested = threading.Event()
         page.route_web_socket("**/_stcore/stream", self._route)
 
     def _route(self, ws: WebSocketRoute) -> None:
@@ -49,10 +52,17 @@ class Cable:
             server.send(message)
             if self.cut_next_request.is_set() and _asks_for_a_run(message):
                 self.cut_next_request.clear()
+                self.run_requested.set()
+
+        def to_page(message) -> None:
+            if self.run_requested.is_set():  # the app is answering: cut before the tab sees it
+                self.run_requested.clear()
                 self._close(pair)
+                return
+            ws.send(message)
 
         ws.on_message(to_server)
-        server.on_message(lambda message: ws.send(message))
+        server.on_message(to_page)
 
     def _close(self, pair) -> None:
         ws, server = pair
@@ -109,7 +119,7 @@ def test_typed_text_survives_a_cut_and_saves_once(run_app, fresh_db, page, ui):
         _note_form(page).get_by_role("button", name="Save").click()
         ui.wait_idle(page)
         expect(page.get_by_text("Note saved.")).to_be_visible()
-        expect(page.get_by_text(text, exact=True)).to_have_count(1)
+        expect(page.get_by_test_id("stText").get_by_text(text, exact=True)).to_have_count(1)
     db = Database(fresh_db)
     try:
         assert db.scalar("SELECT count(*) FROM notes WHERE risks = ?", [text]) == 1
@@ -127,7 +137,11 @@ def test_a_save_in_flight_when_the_cut_comes_is_stored_once(run_app, fresh_db, p
         cable.cut_after_next_run_request()
         _note_form(page).get_by_role("button", name="Save").click()
         _back(page, ui, cable, opened)
-        expect(page.get_by_text(text, exact=True)).to_have_count(1)  # listed once, back
+        # The tab is back on its session but shows the page as it was before Save (the
+        # app's answer never reached it); opened again, the page lists the note once.
+        ui.open_app(page, page.url)
+        listed = page.get_by_test_id("stText").get_by_text(text, exact=True)
+        expect(listed).to_have_count(1)
     db = Database(fresh_db)
     try:
         assert db.scalar("SELECT count(*) FROM notes WHERE risks = ?", [text]) == 1
