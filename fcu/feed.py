@@ -25,13 +25,11 @@ import duckdb
 
 from fcu import precompute
 from fcu.db import Database
-from fcu.metrics import DEFAULT_MIN_PAU
+from fcu.metrics import ACTIVE_CLAIM_STATUSES, CLAIM_STATUSES, DEFAULT_MIN_PAU
 
 # How many problems of one kind (file, column, rule) are listed before the rest are counted.
 MAX_LISTED_PER_RULE = 200
 MAX_TEXT = 256  # characters in any feed text value
-ACTIVE_STATUSES = ("submitted", "approved", "approved-pending-data")
-CLAIM_STATUSES = ACTIVE_STATUSES + ("denied", "disassociated")
 SEGMENTS = ("commercial", "education", "government")
 
 ISO_COUNTRIES = frozenset(
@@ -636,7 +634,7 @@ def rules() -> list[Rule]:
                 _q("duplicate key: an earlier line has the same " + ", ".join(spec.key)),
             )
         )
-    active = ", ".join(map(_q, ACTIVE_STATUSES))
+    active = ", ".join(map(_q, ACTIVE_CLAIM_STATUSES))
     out.append(
         Rule(
             "claims",

@@ -13,6 +13,10 @@ import pandas as pd
 DEFAULT_MIN_PAU = 150
 FASTTRACK_MIN_LICENSES = 150  # fewer eligible licences: not in FastTrack
 UNDERUSED_BELOW_PCT = 50.0  # a tenant under this Usage % is flagged as under-used
+# A claim in one of these statuses is active: it attributes the workload to its partner, and a
+# tenant-workload holds at most one. The others are ended claims, kept for the record.
+ACTIVE_CLAIM_STATUSES = ("submitted", "approved", "approved-pending-data")
+CLAIM_STATUSES = ACTIVE_CLAIM_STATUSES + ("denied", "disassociated")
 
 
 def _num(values: pd.Series | float | int) -> pd.Series:

@@ -22,7 +22,8 @@ import pyarrow as pa
 from fcu import metrics
 from fcu.db import Database
 
-ACTIVE = "('submitted', 'approved', 'approved-pending-data')"
+# The SQL list of metrics.ACTIVE_CLAIM_STATUSES, for `status IN {ACTIVE}`.
+ACTIVE = "(" + ", ".join(f"'{s}'" for s in metrics.ACTIVE_CLAIM_STATUSES) + ")"
 DEFAULT_MIN_PAU = metrics.DEFAULT_MIN_PAU
 
 

@@ -34,6 +34,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from fcu.metrics import CLAIM_STATUSES
+
 __all__ = ["FILES", "WORKLOADS", "PARTNERS", "RATE_CARD", "write_sample_feed"]
 
 FILES = (
@@ -47,7 +49,6 @@ FILES = (
 )
 
 N_MONTHS = 24
-ACTIVE_STATUSES = ("submitted", "approved", "approved-pending-data")
 
 # Tenant-workloads per generated usage chunk. Fixed: chunking drives the order of the random
 # draws, so changing it changes the output (but never its determinism).
@@ -819,7 +820,7 @@ class _Generator:
 
     def claims_table(self) -> tuple[pa.Table, str]:
         c = self.claim_cols
-        statuses = ACTIVE_STATUSES + ("denied", "disassociated")
+        statuses = CLAIM_STATUSES
         flat_loc = self.mpn_offset[c["partner"]] + c["loc"]
         table = pa.table(
             {
