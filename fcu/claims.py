@@ -14,7 +14,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from fcu import audit, export, precompute
+from fcu import audit, precompute
 from fcu.access import User, mpn_scope, tenant_scope
 from fcu.db import Database
 from fcu.precompute import ACTIVE, effective_claims_sql
@@ -137,7 +137,6 @@ def _next_claim_id(cur: duckdb.DuckDBPyConnection) -> str:
             return claim_id
 
 
-@export.table("claims")
 def claims_table(db: Database, user: User) -> pd.DataFrame:
     """The partner's claims (any status) under the user's scope, on tenants they may see."""
     if not user.has_access or not db.table_exists("feed_partner_tenant"):

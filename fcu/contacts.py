@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from fcu import audit, export, portfolio
+from fcu import audit, portfolio
 from fcu.access import User, normalise_email, valid_email
 from fcu.db import Database
 from fcu.workspace import (
@@ -297,7 +297,6 @@ def has_survey_contact(db: Database, user: User, tenant_id: str) -> bool:
     return bool(((frame["kind"] == "customer") & frame["survey_eligible"].astype(bool)).any())
 
 
-@export.table("contacts")
 def contacts_table(db: Database, user: User) -> pd.DataFrame:
     if not db.table_exists("feed_partner_tenant"):
         return pd.DataFrame(columns=CONTACT_COLUMNS)

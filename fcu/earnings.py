@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from fcu import export, metrics, precompute
+from fcu import metrics, precompute
 from fcu.access import User, ensure_revenue, tenant_scope
 from fcu.db import Database
 from fcu.precompute import ACTIVE, effective_claims_sql
@@ -204,11 +204,3 @@ def what_if(db: Database, user: User, target_pct: float) -> WhatIf:
         float(earned[~claimed].sum()),
         float(frame["opportunity_value"].to_numpy()[claimed].sum()),
     )
-
-
-# Exports: the data behind each chart, refused (AccessDenied) for a Report viewer.
-export.table("earnings_by_workload")(by_workload)
-export.table("earnings_by_mpn")(by_mpn)
-export.table("earnings_by_country")(by_country)
-export.table("earnings_by_month")(by_month)
-export.table("earnings_top_tenants")(top_tenants)

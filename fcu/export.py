@@ -1,7 +1,8 @@
 """Tables a user may take away, as CSV or Parquet, with the same rules as the pages.
 
-Each table is a function (db, user) -> DataFrame registered in ``TABLES``; ``render``
-applies the redaction of ``fcu.access`` and makes text safe to open in a spreadsheet.
+Each table is a function (db, user) -> DataFrame of the module that owns the records, listed
+in ``TABLES``; ``render`` applies the redaction of ``fcu.access`` and makes text safe to open
+in a spreadsheet.
 """
 
 from __future__ import annotations
@@ -18,27 +19,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fcu import portfolio
+from fcu import (
+    audit,
+    claims,
+    contacts,
+    earnings,
+    intent,
+    notes,
+    portfolio,
+    referrals,
+    service_status,
+)
 from fcu.access import REVENUE_COLUMNS, User, get_user, redact
 from fcu.db import Database, owner_only
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_COLUMNS = ("potential_earnings", "unclaimed_opportunity", "rate_per_unit")
 ExportFn = Callable[[Database, User], pd.DataFrame]
-TABLES: dict[str, ExportFn] = {}
-# Free-text columns per table whose embedded emails are masked for a Report viewer.
-TEXT_COLUMNS: dict[str, tuple[str, ...]] = {}
-
-
-def table(name: str, text_columns: tuple[str, ...] = ()) -> Callable[[ExportFn], ExportFn]:
-    """Register an export table (used by the modules that own each kind of record)."""
-
-    def register(fn: ExportFn) -> ExportFn:
-        TABLES[name] = fn
-        TEXT_COLUMNS[name] = text_columns
-        return fn
-
-    return register
 
 
 FORMULA_RE = r"^[=+\-@\t\r]"  # the same starts as FORMULA_START, for SQL and pandas
@@ -125,7 +122,6 @@ def render(db: Database, user: User, name: str, fmt: str = "csv") -> bytes:
     return to_parquet(frame) if fmt == "parquet" else to_csv(frame)
 
 
-@table("tenants")
 def tenants_table(
     db: Database,
     user: User,
@@ -186,7 +182,6 @@ def neutralised_sql(expr: str) -> str:
     return f"CASE WHEN {formula} THEN concat(chr(39), {expr}) ELSE {expr} END"
 
 
-@table("workloads")
 def workloads_table(db: Database, user: User) -> pd.DataFrame:
     if not db.table_exists("feed_partner_tenant"):
         return pd.DataFrame(columns=portfolio.EXPORT_WORKLOAD_COLUMNS)
@@ -195,9 +190,28 @@ def workloads_table(db: Database, user: User) -> pd.DataFrame:
     return frame[portfolio.EXPORT_WORKLOAD_COLUMNS]
 
 
-# Tables registered by the modules that own them (imported last: they use ``table``).
-from fcu import earnings, referrals  # noqa: E402,F401
-
-# The partner's workspace registers notes, contacts, service-status, intent-notes, claims, audit.
-WORKSPACE_TABLES = ("notes", "contacts", "service-status", "intent-notes", "claims", "audit")
-from fcu import claims, contacts, intent, notes, service_status  # noqa: E402,F401
+# name: the function giving its rows. Earnings' tables are refused (AccessDenied) to a Report
+# viewer, as the page is.
+TABLES: dict[str, ExportFn] = {
+    "tenants": tenants_table,
+    "workloads": workloads_table,
+    "claims": claims.claims_table,
+    "contacts": contacts.contacts_table,
+    "notes": notes.notes_table,
+    "service-status": service_status.service_status_table,
+    "intent-notes": intent.intent_notes_table,
+    "referrals": referrals.referrals_table,
+    "audit": audit.audit_table,
+    "earnings_by_workload": earnings.by_workload,
+    "earnings_by_mpn": earnings.by_mpn,
+    "earnings_by_country": earnings.by_country,
+    "earnings_by_month": earnings.by_month,
+    "earnings_top_tenants": earnings.top_tenants,
+}
+# Free-text columns per table whose embedded emails are masked for a Report viewer.
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "notes": tuple(notes.TEXT_FIELDS),
+    "intent-notes": ("text",),
+    "referrals": ("decline_reason",),
+    "audit": ("entity_key", "before", "after"),
+}

@@ -15,7 +15,7 @@ from difflib import SequenceMatcher
 import duckdb
 import pandas as pd
 
-from fcu import audit, export, portfolio
+from fcu import audit, portfolio
 from fcu.access import User
 from fcu.db import Database
 from fcu.workspace import (
@@ -272,7 +272,6 @@ def save_intent(
     return write_checked(db, work), warnings
 
 
-@export.table("intent-notes", text_columns=("text",))
 def intent_notes_table(db: Database, user: User) -> pd.DataFrame:
     if not db.table_exists("feed_partner_tenant"):
         return pd.DataFrame(columns=HISTORY_COLUMNS)

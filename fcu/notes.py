@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from fcu import audit, portfolio
-from fcu.access import MASK, User
+from fcu.access import User
 from fcu.db import Database
 from fcu.workspace import (
     MAX_SHORT,
@@ -132,47 +132,3 @@ def notes_table(db: Database, user: User) -> pd.DataFrame:
         "ORDER BY n.tenant_id, n.note_id",
         params,
     )
-
-
-# -- the audit, as a table -----------------------------------------------------------------
-AUDIT_COLUMNS = [
-    "audit_id",
-    "at_time",
-    "actor",
-    "action",
-    "tenant_id",
-    "entity_key",
-    "before",
-    "after",
-]
-# Actions whose before/after hold personal data (contact details, note owners): hidden
-# whole from users who may not see personal data.
-PERSONAL_ACTIONS = ("contact.", "note.", "user.")
-
-
-def audit_table(db: Database, user: User) -> pd.DataFrame:
-    """The partner's history on tenants the user may see (and, for admins, user changes)."""
-    if not user.has_access or not db.table_exists("feed_partner_tenant"):
-        return pd.DataFrame(columns=AUDIT_COLUMNS)
-    where, params = scoped_sql(user, "a")
-    if user.is_admin:
-        where = f"(({where}) OR (a.partner_id = $partner AND a.tenant_id IS NULL))"
-    frame = db.df(
-        f"SELECT {', '.join('a.' + c for c in AUDIT_COLUMNS)} FROM audit a WHERE {where} "
-        "ORDER BY a.audit_id",
-        params,
-    )
-    if not user.sees_personal_data and not frame.empty:
-        personal = frame["action"].str.startswith(PERSONAL_ACTIONS)
-        for column in ("before", "after"):
-            frame[column] = frame[column].astype(object)
-            frame.loc[personal & frame[column].notna(), column] = MASK
-    return frame
-
-
-# Registered last: fcu.export imports the other workspace modules, which import this one, so
-# everything above must exist before fcu.export is first imported from here.
-from fcu import export  # noqa: E402
-
-export.table("notes", text_columns=tuple(TEXT_FIELDS))(notes_table)
-export.table("audit", text_columns=("entity_key", "before", "after"))(audit_table)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from fcu import audit, export, portfolio
+from fcu import audit, portfolio
 from fcu.access import User, mpn_scope, redact
 from fcu.db import Database
 
@@ -395,6 +395,5 @@ def set_status(db: Database, user: User, rfa_id: str, status: str, expected_vers
     return _change(db, user, rfa_id, expected_version, "referral.status", {"status": status})
 
 
-@export.table("referrals", text_columns=("decline_reason",))
 def referrals_table(db: Database, user: User) -> pd.DataFrame:
     return referrals(db, user)[EXPORT_COLUMNS]

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from fcu import audit, export, portfolio
+from fcu import audit, portfolio
 from fcu.access import User
 from fcu.db import Database
 from fcu.workspace import (
@@ -292,7 +292,6 @@ def save_status(
     return write_checked(db, work)
 
 
-@export.table("service-status")
 def service_status_table(db: Database, user: User) -> pd.DataFrame:
     if not db.table_exists("feed_partner_tenant"):
         return pd.DataFrame(columns=EXPORT_COLUMNS)
