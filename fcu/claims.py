@@ -1,9 +1,10 @@
 """Claiming an unclaimed workload from the app, and the partner's claims as a table.
 
 A claim made here is ``submitted`` under one of the user's MPN locations and gets a
-claim number APP-nnnnnn. It counts as the partner's claim (``precompute.effective_claims_sql``)
-until a feed carries a claim for that tenant-workload; the feed then takes over. A claim
-is refused when any partner holds an active claim on the workload by the time it is saved.
+claim number APP-nnnnnn. It counts as the partner's claim (``effective_claims``, defined in
+fcu/sql/migrations/003_claims.sql) until a feed carries a claim for that tenant-workload; the
+feed then takes over. A claim is refused when any partner holds an active claim on the
+workload by the time it is saved.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pandas as pd
 from fcu import audit, precompute
 from fcu.access import User, mpn_scope, tenant_scope
 from fcu.db import Database
-from fcu.precompute import ACTIVE, effective_claims_sql
 from fcu.workspace import WorkspaceError, writable_tenant, write_checked
 
 CLAIM_PREFIX = "APP-"
@@ -83,8 +83,8 @@ def claim_workload(
 
     def work(cur: duckdb.DuckDBPyConnection) -> Claim:
         holder = cur.execute(
-            f"SELECT partner_id, claim_id FROM ({effective_claims_sql()}) c "
-            f"WHERE c.tenant_id = ? AND c.workload = ? AND c.status IN {ACTIVE}",
+            "SELECT partner_id, claim_id FROM active_claims('feed_claims') c "
+            "WHERE c.tenant_id = ? AND c.workload = ?",
             [tenant, workload],
         ).fetchone()
         if holder is not None:
@@ -148,7 +148,7 @@ def claims_table(db: Database, user: User) -> pd.DataFrame:
         f"""
         SELECT c.claim_id, c.tenant_id, pt.tenant_name, c.workload, c.mpn_id, c.status,
                c.submitted_on, c.approved_on, c.origin
-        FROM ({effective_claims_sql()}) c
+        FROM effective_claims('feed_claims') c
         JOIN feed_partner_tenant pt ON pt.tenant_id = c.tenant_id AND pt.partner_id = c.partner_id
         WHERE c.partner_id = $partner AND {scope_sql} AND {mpn_sql}
         ORDER BY pt.tenant_name, c.tenant_id, c.workload, c.claim_id

@@ -25,7 +25,6 @@ import pandas as pd
 from fcu import metrics, precompute
 from fcu.access import User, ensure_revenue, tenant_scope
 from fcu.db import Database
-from fcu.precompute import ACTIVE, effective_claims_sql
 
 FIGURES = ["potential_earnings", "unclaimed_opportunity"]
 TOP_TENANTS = 20
@@ -45,7 +44,7 @@ def _rows_cte(user: User, series: bool = False) -> tuple[str, dict]:
     sql = f"""
         WITH claims AS (
             SELECT tenant_id, workload, partner_id, mpn_id
-            FROM ({effective_claims_sql()}) c WHERE c.status IN {ACTIVE}
+            FROM active_claims('feed_claims')
         ),
         rows AS (
             SELECT pt.tenant_id, pt.tenant_name, pt.country, tw.workload,

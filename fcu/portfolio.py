@@ -17,7 +17,6 @@ import pandas as pd
 from fcu import metrics
 from fcu.access import User, tenant_scope
 from fcu.db import Database
-from fcu.precompute import ACTIVE, effective_claims_sql
 
 FLAGS: dict[str, str] = {
     "over_100": "Usage over 100 %",
@@ -370,10 +369,10 @@ def workloads_sql(user: User, one_tenant: bool = False) -> tuple[str, dict]:
     scope_sql, params = tenant_scope(user, "pt")
     params.setdefault("partner", user.partner_id)  # used below even when the scope is empty
     tenant_filter = "AND pt.tenant_id = $tenant" if one_tenant else ""
-    claims = effective_claims_sql(tenant_param="$tenant" if one_tenant else "")
     sql = f"""
         WITH claims AS (
-            SELECT * FROM ({claims}) c WHERE c.status IN {ACTIVE}
+            SELECT * FROM active_claims('feed_claims') c
+            {"WHERE c.tenant_id = $tenant" if one_tenant else ""}
         ),
         tenants AS (
             SELECT pt.tenant_id, pt.tenant_name FROM feed_partner_tenant pt
@@ -417,10 +416,9 @@ def tenant_trend(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
             columns=["workload", "display_name", "month", "mau", "pau", "usage_pct"]
         )
     frame = db.df(
-        f"""
+        """
         WITH claims AS (
-            SELECT * FROM ({effective_claims_sql(tenant_param="$tenant")}) c
-            WHERE c.status IN {ACTIVE}
+            SELECT * FROM active_claims('feed_claims') c WHERE c.tenant_id = $tenant
         )
         SELECT u.workload, w.display_name, u.month, u.mau, u.pau
         FROM feed_usage u JOIN feed_workloads w ON w.workload = u.workload

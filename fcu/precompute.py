@@ -7,7 +7,8 @@
   claim: the tenant's attributes, the partner's MPN locations and claimed workloads there,
   sums over the workloads the partner may see, and the flags the Tenants page filters on.
 
-Claims are the feed's plus those made in the app that the feed has not yet caught up with.
+Claims are the feed's plus those made in the app that the feed has not yet caught up with
+(``effective_claims`` and ``active_claims`` in fcu/sql/migrations/003_claims.sql).
 """
 
 from __future__ import annotations
@@ -22,32 +23,7 @@ import pyarrow as pa
 from fcu import metrics
 from fcu.db import Database
 
-# The SQL list of metrics.ACTIVE_CLAIM_STATUSES, for `status IN {ACTIVE}`.
-ACTIVE = "(" + ", ".join(f"'{s}'" for s in metrics.ACTIVE_CLAIM_STATUSES) + ")"
 DEFAULT_MIN_PAU = metrics.DEFAULT_MIN_PAU
-
-
-def effective_claims_sql(claims_table: str = "feed_claims", tenant_param: str = "") -> str:
-    """Every claim: the feed's, and the app's until the feed carries a claim for that
-    tenant-workload (an active one, or one submitted on or after the app's, e.g. its denial);
-    an older denied or disassociated feed claim does not hide a new claim made in the app.
-
-    ``tenant_param`` (e.g. "$tenant") narrows both halves to one tenant: reading one tenant's
-    claims then costs the same whatever the size of the feed."""
-    feed_where = f"WHERE tenant_id = {tenant_param}" if tenant_param else ""
-    app_where = f"AND a.tenant_id = {tenant_param}" if tenant_param else ""
-    return f"""
-        SELECT claim_id, tenant_id, workload, partner_id, mpn_id, status, submitted_on,
-               approved_on, 'feed' AS origin
-        FROM {claims_table} {feed_where}
-        UNION ALL
-        SELECT a.claim_id, a.tenant_id, a.workload, a.partner_id, a.mpn_id, a.status,
-               a.submitted_on, CAST(NULL AS DATE), 'app'
-        FROM app_claims a
-        WHERE true {app_where} AND NOT EXISTS (SELECT 1 FROM {claims_table} c
-                          WHERE c.tenant_id = a.tenant_id AND c.workload = a.workload
-                            AND (c.status IN {ACTIVE} OR c.submitted_on >= a.submitted_on))
-    """
 
 
 MONTH_PATTERN = "[0-9]{4}-(0[1-9]|1[0-2])"
@@ -235,11 +211,10 @@ def build_tenant_workload(cur: duckdb.DuckDBPyConnection) -> None:
 
 def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
     """Rows of partner_tenant from ``{prefix}_tenants`` etc.; optional SQL filter on tenant_id."""
-    claims = effective_claims_sql(f"{prefix}_claims")
-    where = f"AND c.tenant_id IN ({tenant_filter})" if tenant_filter else ""
+    where = f"WHERE c.tenant_id IN ({tenant_filter})" if tenant_filter else ""
     return f"""
         WITH claims AS (
-            SELECT * FROM ({claims}) c WHERE c.status IN {ACTIVE} {where}
+            SELECT * FROM active_claims('{prefix}_claims') c {where}
         ),
         pt AS (
             SELECT partner_id, tenant_id,
