@@ -4,8 +4,10 @@ import streamlit as st
 
 from fcu.ui import auth, layout, nav
 
-st.set_page_config(page_title="FCU", page_icon=":material/insights:", layout="wide")
+st.set_page_config(page_title=nav.APP_NAME, page_icon=":material/insights:", layout="wide")
+st.logo(nav.LOGO, size="large")
 user = auth.sign_in()
 current = st.navigation(nav.pages_for(user))
+st.set_page_config(page_title=nav.browser_title(current))
 layout.frame(user)
 current.run()

@@ -10,6 +10,13 @@ from fcu.access import User
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "pages"
+APP_NAME = "FCU"
+LOGO = str(Path(__file__).with_name("logo.svg"))
+
+
+def browser_title(current: st.Page) -> str:
+    """The browser tab's title: the page's, then the app's ("Tenants · FCU")."""
+    return f"{current.title} · {APP_NAME}"
 
 
 def page(file: str, title: str, icon: str, **kwargs) -> st.Page:
