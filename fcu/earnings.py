@@ -8,8 +8,9 @@ first, so no route (page, export, command) computes these for a Report viewer.
 Attribution follows the Tenants page: the rows are the workloads of the tenants the user
 sees (``tenant_scope``), minus those another partner holds. A workload the partner claims
 counts as *potential earnings* (under the claim's MPN location); an unclaimed one as
-*unclaimed opportunity* (under the MPN location(s) through which the partner holds the
-tenant, joined with " + " when several, so nothing is counted twice).
+*unclaimed opportunity*, under one MPN location so nothing is counted twice: the one through
+which the partner holds most of the tenant's claimed workloads (of those in the user's
+scope; on a tie, the lowest MPN ID). ``HOLDING_RULE`` says so on the page.
 
 The monthly history applies today's claims and today's rate card to each month's PAU and
 the high-water mark reached by then (``metrics.running_high_water_mark``): it answers
@@ -23,10 +24,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from fcu import metrics, precompute
-from fcu.access import User, ensure_revenue, tenant_scope
+from fcu.access import User, ensure_revenue, mpn_scope, tenant_scope
 from fcu.db import Database
 
 FIGURES = ["potential_earnings", "unclaimed_opportunity"]
+HOLDING_RULE = (
+    "A claimed workload counts under its claim's MPN location; an unclaimed one under the "
+    "location through which your partner holds most of that tenant's claimed workloads "
+    "(on a tie, the lowest MPN ID), so each dollar is counted once."
+)
 TOP_TENANTS = 20
 
 
@@ -34,7 +40,8 @@ def _rows_cte(user: User, series: bool = False) -> tuple[str, dict]:
     """CTE ``rows``: one row per visible tenant-workload with its claim (if the partner's);
     with ``series``, also its monthly history (precompute.ensure_usage_series first)."""
     scope_sql, params = tenant_scope(user, "pt")
-    params["partner"] = user.partner_id
+    mpn_sql, mpn_params = mpn_scope(user)
+    params.update(mpn_params, partner=user.partner_id)
     series_columns, series_join = "", ""
     if series:
         series_columns = ", s.months, s.mau_series, s.pau_series"
@@ -46,15 +53,24 @@ def _rows_cte(user: User, series: bool = False) -> tuple[str, dict]:
             SELECT tenant_id, workload, partner_id, mpn_id
             FROM active_claims('feed_claims')
         ),
+        holding AS (  -- per tenant, the MPN location an unclaimed workload counts under
+            SELECT tenant_id, mpn_id FROM (
+                SELECT tenant_id, mpn_id, row_number() OVER (
+                    PARTITION BY tenant_id ORDER BY count(*) DESC, mpn_id) AS rank
+                FROM claims WHERE partner_id = $partner AND {mpn_sql}
+                GROUP BY tenant_id, mpn_id)
+            WHERE rank = 1
+        ),
         rows AS (
             SELECT pt.tenant_id, pt.tenant_name, pt.country, tw.workload,
                    c.partner_id IS NOT NULL AS claimed,
-                   coalesce(c.mpn_id, array_to_string(pt.mpn_ids, ' + ')) AS mpn_id,
+                   coalesce(c.mpn_id, h.mpn_id) AS mpn_id,
                    tw.pau, tw.hwm, tw.rate_per_unit, tw.max_earning, tw.min_pau,
                    tw.opportunity_value {series_columns}
             FROM feed_partner_tenant pt
             JOIN feed_tenant_workload tw ON tw.tenant_id = pt.tenant_id {series_join}
             LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
+            LEFT JOIN holding h ON h.tenant_id = pt.tenant_id
             WHERE {scope_sql} AND (c.partner_id IS NULL OR c.partner_id = $partner)
         )
     """
@@ -100,12 +116,8 @@ def by_mpn(db: Database, user: User) -> pd.DataFrame:
             [user.partner_id],
         )
     )
-    frame.insert(
-        1,
-        "location_name",
-        frame["mpn_id"].map(lambda m: " + ".join(names.get(p, p) for p in str(m).split(" + "))),
-    )
-    return frame
+    frame.insert(1, "location_name", frame["mpn_id"].map(lambda m: names.get(m, m)))
+    return frame.sort_values(FIGURES, ascending=False, ignore_index=True)
 
 
 def by_country(db: Database, user: User) -> pd.DataFrame:

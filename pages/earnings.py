@@ -3,8 +3,9 @@ usage would bring."""
 
 import streamlit as st
 
-from fcu import export
-from fcu.ui import auth, charts, keys, layout
+import fcu.countries
+from fcu import earnings, export
+from fcu.ui import auth, charts, keys, layout, tables
 from fcu.ui.data import database
 
 # A Report viewer who types /earnings stops here: the menu hides the page, this refuses it.
@@ -34,6 +35,20 @@ def download(data, name: str) -> None:
     )
 
 
+def breakdown(data, name: str, label: str, title: str, axis_title: str) -> None:
+    """A chart of the largest, every row a click away, and the CSV."""
+    st.plotly_chart(charts.breakdown(data, label, title, axis_title), key=f"chart_{name}")
+    with st.expander(f"{axis_title}: all {len(data):,} rows"):
+        st.dataframe(
+            data,
+            hide_index=True,
+            column_order=[label, "potential_earnings", "unclaimed_opportunity"],
+            column_config={label: axis_title, **tables.USD_COLUMNS},
+            key=f"table_{name}",
+        )
+    download(data, name)
+
+
 workloads = frame("earnings_by_workload")
 k1, k2 = st.columns(2)
 k1.metric("Potential earnings (USD)", f"{workloads['potential_earnings'].sum():,.0f}")
@@ -47,25 +62,16 @@ if workloads.empty:
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(
-        charts.breakdown(workloads, "display_name", "By workload", "Workload"),
-        key="chart_workload",
-    )
-    download(workloads, "earnings_by_workload")
+    breakdown(workloads, "earnings_by_workload", "display_name", "By workload", "Workload")
 with right:
     mpns = frame("earnings_by_mpn")
-    st.plotly_chart(
-        charts.breakdown(mpns, "location_name", "By MPN location", "MPN location"),
-        key="chart_mpn",
-    )
-    download(mpns, "earnings_by_mpn")
+    breakdown(mpns, "earnings_by_mpn", "location_name", "By MPN location", "MPN location")
+    st.caption(earnings.HOLDING_RULE)
 left, right = st.columns(2)
 with left:
     countries = frame("earnings_by_country")
-    st.plotly_chart(
-        charts.breakdown(countries, "country", "By country", "Country"), key="chart_country"
-    )
-    download(countries, "earnings_by_country")
+    named = countries.assign(country_name=countries["country"].map(fcu.countries.name))
+    breakdown(named, "earnings_by_country", "country_name", "By country", "Country")
 with right:
     months = frame("earnings_by_month")
     st.plotly_chart(charts.over_months(months), key="chart_month")
@@ -104,8 +110,7 @@ picked = st.dataframe(
     column_config={
         "tenant_name": "Tenant",
         "country": "Country",
-        "potential_earnings": st.column_config.NumberColumn("Potential (USD)", format="%,.0f"),
-        "unclaimed_opportunity": st.column_config.NumberColumn("Unclaimed (USD)", format="%,.0f"),
+        **tables.USD_COLUMNS,
     },
     on_select="rerun",
     selection_mode="single-row",

@@ -37,50 +37,132 @@ def what_if(user: User, target_pct: float, db_file: str) -> earnings.WhatIf:
 POTENTIAL = "Potential earnings (claimed)"
 UNCLAIMED = "Unclaimed opportunity"
 COLOURS = {POTENTIAL: "#2E7D32", UNCLAIMED: "#F9A825"}
+SERIES = (("potential_earnings", POTENTIAL), ("unclaimed_opportunity", UNCLAIMED))
+TOP = 10  # bars drawn per breakdown; the rest are summed into one
+TITLE_PX, LEGEND_ROW_PX, BAR_PX = 36, 26, 22
+MONTH_FORMAT = "%b %Y"
 
 
-def _layout(fig: go.Figure, title: str, x_title: str) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        barmode="group",
-        xaxis_title=x_title,
-        yaxis_title="USD",
-        yaxis_tickformat=",.0f",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"t": 50, "b": 10, "l": 10, "r": 10},
-        height=360,
-    )
+def style(fig: go.Figure, title: str, *, height: int, legend: str = "top") -> go.Figure:
+    """FCU's one figure style: the title at the top left, the legend in a band of its own
+    under it (``"top"``, for a few series) or beside the plot (``"right"``, for many), so the
+    two never overlap each other or the axes; readable fonts; no plotly toolbar clutter."""
+    layout = {
+        "title": {
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 8, "l": 4},
+        },
+        "height": height,
+        "font": {"size": 13},
+        "hoverlabel": {"font_size": 13},
+        "separators": ".,",
+    }
+    if legend == "top":
+        layout["legend"] = {
+            "orientation": "h",
+            "yref": "container",
+            "y": 1 - TITLE_PX / height,
+            "yanchor": "top",
+            "x": 0,
+            "xanchor": "left",
+        }
+        layout["margin"] = {"t": TITLE_PX + LEGEND_ROW_PX + 8, "b": 10, "l": 10, "r": 10}
+    else:
+        layout["legend"] = {
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+        }
+        layout["margin"] = {"t": TITLE_PX + 8, "b": 10, "l": 10, "r": 10}
+    fig.update_layout(**layout)
     return fig
 
 
-def breakdown(frame: pd.DataFrame, label: str, title: str, x_title: str) -> go.Figure:
-    """Grouped bars of potential earnings and unclaimed opportunity per ``label``."""
+def ranked(frame: pd.DataFrame, label: str, top: int = TOP) -> pd.DataFrame:
+    """The ``top`` rows by total (potential + unclaimed), largest first, and the rest summed
+    into one last row ("All N others")."""
+    figures = [column for column, _ in SERIES]
+    order = frame.assign(_total=frame[figures].sum(axis=1))
+    order = order.sort_values(["_total", label], ascending=[False, True], kind="stable")
+    head, rest = order.head(top), order.iloc[top:]
+    rows = head[[label, *figures]].copy()
+    rows[label] = rows[label].map(str)
+    if len(rest):
+        other = {label: f"All {len(rest)} others", **{c: rest[c].sum() for c in figures}}
+        rows = pd.concat([rows, pd.DataFrame([other])], ignore_index=True)
+    return rows.reset_index(drop=True)
+
+
+def breakdown(frame: pd.DataFrame, label: str, title: str, axis_title: str) -> go.Figure:
+    """Horizontal bars of potential earnings and unclaimed opportunity per ``label``: the ten
+    largest by total, largest on top, full labels, the USD value at each bar's end."""
+    rows = ranked(frame, label)
+    names = rows[label].map(tables.chart_label)
     fig = go.Figure()
-    for column, name in (("potential_earnings", POTENTIAL), ("unclaimed_opportunity", UNCLAIMED)):
+    for column, name in SERIES:
         fig.add_bar(
-            x=frame[label].map(tables.chart_label),
-            y=frame[column],
+            y=names,
+            x=rows[column],
             name=name,
+            orientation="h",
             marker_color=COLOURS[name],
-            hovertemplate="%{x}: %{y:,.0f} USD<extra>" + name + "</extra>",
+            text=rows[column],
+            texttemplate="%{x:,.0f} USD",
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}<br>%{x:,.0f} USD<extra>" + name + "</extra>",
         )
-    return _layout(fig, title, x_title)
+    fig.update_layout(barmode="group", bargap=0.25, uniformtext={"minsize": 11, "mode": "show"})
+    fig.update_yaxes(autorange="reversed", automargin=True, title=None, ticksuffix="  ")
+    top = rows[[c for c, _ in SERIES]].to_numpy().max() if len(rows) else 0
+    fig.update_xaxes(
+        title="USD",
+        tickformat=",.0f",
+        range=[0, (top or 1) * 1.3],  # room for the value at the longest bar's end
+        automargin=True,
+    )
+    height = TITLE_PX + LEGEND_ROW_PX + 60 + 2 * BAR_PX * max(len(rows), 1)
+    return style(fig, title, height=max(height, 260))
+
+
+def month_axis(fig: go.Figure) -> None:
+    """A true date axis for YYYY-MM months: ticks as "Oct 2026", never rotated."""
+    fig.update_xaxes(
+        type="date",
+        tickformat=MONTH_FORMAT,
+        tickangle=0,
+        title=None,
+        automargin=True,
+        hoverformat=MONTH_FORMAT,
+    )
+
+
+def months(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values.astype(str) + "-01", format="%Y-%m-%d")
 
 
 def over_months(frame: pd.DataFrame) -> go.Figure:
     """Lines of potential earnings and unclaimed opportunity per month."""
     fig = go.Figure()
-    for column, name in (("potential_earnings", POTENTIAL), ("unclaimed_opportunity", UNCLAIMED)):
+    for column, name in SERIES:
         fig.add_scatter(
-            x=frame["month"],
+            x=months(frame["month"]),
             y=frame[column],
             name=name,
             mode="lines+markers",
             line_color=COLOURS[name],
-            hovertemplate="%{x}: %{y:,.0f} USD<extra>" + name + "</extra>",
+            hovertemplate="%{x|" + MONTH_FORMAT + "}: %{y:,.0f} USD<extra>" + name + "</extra>",
         )
-    fig.update_xaxes(type="category")
-    return _layout(fig, "Over the months", "Month")
+    month_axis(fig)
+    fig.update_yaxes(title="USD", tickformat=",.0f", rangemode="tozero", automargin=True)
+    return style(fig, "Over the months", height=400)
 
 
 @st.cache_data(max_entries=256, ttl=900, show_spinner=False)
@@ -88,19 +170,20 @@ def _trend_figure(path: str, loaded: str, user: User, tenant_id: str, field: str
     trend = data.tenant_trend(user, tenant_id)
     figure = go.Figure()
     for name, rows in trend.groupby("display_name", sort=True):
+        workload = tables.chart_label(name)
         figure.add_trace(
             go.Scatter(
-                x=rows["month"], y=rows[field], name=tables.chart_label(name), mode="lines+markers"
+                x=months(rows["month"]),
+                y=rows[field],
+                name=workload,
+                mode="lines+markers",
+                hovertemplate="%{x|" + MONTH_FORMAT + "}: %{y:,.0f}<extra>" + workload + "</extra>",
             )
         )
-    figure.update_layout(
-        title=f"{label} per workload",
-        xaxis_title="Month",
-        yaxis_title=label,
-        legend_title="Workload",
-    )
-    figure.update_xaxes(type="category")
-    return figure
+    month_axis(figure)
+    figure.update_yaxes(title=label, tickformat=",.0f", rangemode="tozero")
+    figure.update_layout(legend_title_text="Workload")
+    return style(figure, f"{label} per workload", height=380, legend="right")
 
 
 def trend_figure(user: User, tenant_id: str, field: str, label: str) -> go.Figure:

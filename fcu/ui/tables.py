@@ -36,6 +36,11 @@ TENANT_LABELS = {
     "next_action_date": "Next action date",
     "flags": "Flags",
 }
+# The Earnings tables' money columns, as st.dataframe shows them.
+USD_COLUMNS = {
+    "potential_earnings": st.column_config.NumberColumn("Potential (USD)", format="%,.0f"),
+    "unclaimed_opportunity": st.column_config.NumberColumn("Unclaimed (USD)", format="%,.0f"),
+}
 # Sort choices (portfolio.SORTABLE keys) in the order offered.
 SORT_LABELS = {
     "tenant_name": "Tenant name",
