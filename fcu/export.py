@@ -35,6 +35,8 @@ from fcu.db import Database, owner_only
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_COLUMNS = ("potential_earnings", "unclaimed_opportunity", "rate_per_unit")
+# Figures written with two decimals: Usage % and its changes (points), and money.
+ROUNDED_COLUMNS = ("usage_pct", "usage_change_1m", "usage_change_3m", *MONEY_COLUMNS)
 ExportFn = Callable[[Database, User], pd.DataFrame]
 
 
@@ -73,7 +75,7 @@ def prepare(frame: pd.DataFrame, user: User, name: str = "") -> pd.DataFrame:
             times = series.dropna()
             dates_only = bool((times == times.dt.normalize()).all())
             out[column] = series.dt.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M:%S")
-        elif column == "usage_pct" or column in MONEY_COLUMNS:
+        elif column in ROUNDED_COLUMNS:
             out[column] = series.round(2)
     return out
 
@@ -154,7 +156,7 @@ def tenants_csv(
                 shaped.append(
                     f"{neutralised_sql(f'array_to_string({column}, chr(59))')} AS {column}"
                 )
-            elif column in ("usage_pct", *MONEY_COLUMNS):
+            elif column in ROUNDED_COLUMNS:
                 shaped.append(f"round({column}, 2) AS {column}")
             elif types[column] in ("VARCHAR", "STRING"):
                 shaped.append(f"{neutralised_sql(column)} AS {column}")

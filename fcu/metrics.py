@@ -13,6 +13,9 @@ import pandas as pd
 DEFAULT_MIN_PAU = 150
 FASTTRACK_MIN_LICENSES = 150  # fewer eligible licences: not in FastTrack
 UNDERUSED_BELOW_PCT = 50.0  # a tenant under this Usage % is flagged as under-used
+# A tenant whose Usage % moved by at least this many points since the previous month is
+# "falling" or "rising" (the Tenants page's Movement filter).
+MOVER_POINTS = 5.0
 # A claim in one of these statuses is active: it attributes the workload to its partner, and a
 # tenant-workload holds at most one. The others are ended claims, kept for the record.
 ACTIVE_CLAIM_STATUSES = ("submitted", "approved", "approved-pending-data")

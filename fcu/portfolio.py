@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -42,11 +42,30 @@ TENANT_COLUMNS = [
     "mau",
     "pau",
     "usage_pct",
+    "usage_change_1m",
+    "mau_change_1m",
+    "usage_change_3m",
+    "mau_change_3m",
     "potential_earnings",
     "unclaimed_opportunity",
     "next_action_date",
     "flags",
 ]
+# The movers: change since the month before (1m) and three months before (3m).
+CHANGE_COLUMNS = ("usage_change_1m", "mau_change_1m", "usage_change_3m", "mau_change_3m")
+MOVEMENTS = {
+    "falling": f"Falling: Usage % down {metrics.MOVER_POINTS:.0f}+ points since last month",
+    "rising": f"Rising: Usage % up {metrics.MOVER_POINTS:.0f}+ points since last month",
+}
+# Usage % bands of the Tenants page's chart and filter: label -> SQL condition on usage_pct.
+USAGE_BANDS: dict[str, str] = {
+    "Under 25 %": "usage_pct < 25",
+    "25–50 %": "usage_pct >= 25 AND usage_pct < 50",
+    "50–75 %": "usage_pct >= 50 AND usage_pct < 75",
+    "75–100 %": "usage_pct >= 75 AND usage_pct <= 100",
+    "Over 100 %": "usage_pct > 100",
+    "No Usage %": "usage_pct IS NULL",
+}
 SORTABLE = {
     "tenant_name",
     "tenant_id",
@@ -57,6 +76,7 @@ SORTABLE = {
     "potential_earnings",
     "unclaimed_opportunity",
     "next_action_date",
+    *CHANGE_COLUMNS,
 }
 GUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
@@ -74,6 +94,8 @@ class TenantFilters:
     countries: tuple[str, ...] = ()
     mpn_ids: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    movement: str = ""  # "", or a key of MOVEMENTS
+    usage_band: str = ""  # "", or a key of USAGE_BANDS
     sort: str = "tenant_name"
     descending: bool = False
 
@@ -147,6 +169,12 @@ def _tenants_sql(user: User, filters: TenantFilters, today: date) -> tuple[str, 
         if values:
             where.append(f"list_has_any(pt.{column}, ${name}::VARCHAR[])")
             params[name] = list(values)
+    if filters.usage_band in USAGE_BANDS:
+        where.append(USAGE_BANDS[filters.usage_band].replace("usage_pct", "pt.usage_pct"))
+    if filters.movement == "falling":
+        where.append(f"pt.usage_change_1m <= -{metrics.MOVER_POINTS}")
+    elif filters.movement == "rising":
+        where.append(f"pt.usage_change_1m >= {metrics.MOVER_POINTS}")
     if filters.countries:
         where.append("pt.country = ANY($countries::VARCHAR[])")
         params["countries"] = list(filters.countries)
@@ -172,6 +200,7 @@ def _tenants_sql(user: User, filters: TenantFilters, today: date) -> tuple[str, 
         WITH {_workspace_ctes()}
         SELECT pt.tenant_id, pt.tenant_name, pt.tenant_domain, pt.country, pt.segment,
                pt.mpn_ids, pt.claimed_workloads, pt.mau, pt.pau, pt.usage_pct,
+               pt.usage_change_1m, pt.mau_change_1m, pt.usage_change_3m, pt.mau_change_3m,
                pt.potential_earnings, pt.unclaimed_opportunity, ln.next_action_date,
                {flags_expr} AS flags
         FROM feed_partner_tenant pt
@@ -242,6 +271,25 @@ def kpis(
         params,
     )
     return Kpis(int(row[0]), row[1], int(row[2]), int(row[3]), float(row[4]), float(row[5]))
+
+
+def usage_bands(
+    db: Database,
+    user: User,
+    filters: TenantFilters = TenantFilters(),  # noqa: B008
+    today: date | None = None,
+) -> pd.DataFrame:
+    """How many of the tenants the other filters keep (all but the band) fall in each Usage %
+    band: (band, tenants), every band listed in order."""
+    counts = dict.fromkeys(USAGE_BANDS, 0)
+    if db.table_exists("feed_partner_tenant"):
+        sql, params = _tenants_sql(user, replace(filters, usage_band=""), today or date.today())
+        cases = " ".join(f"WHEN {cond} THEN '{band}'" for band, cond in USAGE_BANDS.items())
+        rows = db.execute(
+            f"SELECT CASE {cases} END AS band, count(*) FROM ({sql}) GROUP BY band", params
+        )
+        counts.update(dict(rows))
+    return pd.DataFrame({"band": list(counts), "tenants": list(counts.values())})
 
 
 @dataclass(frozen=True)

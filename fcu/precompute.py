@@ -87,7 +87,8 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
 
     One pass over the big table gives what the checks and the pages need: rows and distinct
     months per pair (for the duplicate-key check; a bit per month, or count(DISTINCT) past
-    64 months), the HWM and the current month's MAU / PAU / entitlements. ``stg_months``
+    64 months), the HWM, the current month's MAU / PAU / entitlements, and the MAU / PAU of
+    the month before and of three months before (for the movers). ``stg_months``
     lists the distinct month values and whether each is a valid YYYY-MM.
     """
     cur.execute(
@@ -120,7 +121,11 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
                    max(u.mau) FILTER (WHERE u.month = $cm) AS mau,
                    max(u.pau) FILTER (WHERE u.month = $cm) AS pau,
                    max(coalesce(u.entitlements, u.pau)) FILTER (WHERE u.month = $cm)
-                       AS entitlements
+                       AS entitlements,
+                   max(u.mau) FILTER (WHERE u.month = $m1) AS mau_1m,
+                   max(u.pau) FILTER (WHERE u.month = $m1) AS pau_1m,
+                   max(u.mau) FILTER (WHERE u.month = $m3) AS mau_3m,
+                   max(u.pau) FILTER (WHERE u.month = $m3) AS pau_3m
             FROM stg_usage u JOIN stg_months m ON m.month = u.month AND m.valid
             WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
             GROUP BY u.tenant_id, u.workload
@@ -141,9 +146,21 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
                    r.rate_per_unit) AS opportunity_value
         FROM pairs p LEFT JOIN rates r ON r.workload = p.workload
         """,
-        {"cm": current_month},
+        {
+            "cm": current_month,
+            "m1": months_before(current_month, 1),
+            "m3": months_before(current_month, 3),
+        },
     )
     return current_month  # None when no line has a valid month
+
+
+def months_before(month: str | None, n: int) -> str | None:
+    """ "2026-07" for ("2026-10", 3): the YYYY-MM month ``n`` calendar months earlier."""
+    if month is None:
+        return None
+    year, number = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 - n, 12)
+    return f"{year:04d}-{number + 1:02d}"
 
 
 ON_DEMAND_TABLES = ("feed_usage_series",)
@@ -225,7 +242,8 @@ def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
         ),
         visible AS (
             SELECT pt.partner_id, pt.tenant_id, tw.workload, tw.mau, tw.pau, tw.usage_pct,
-                   tw.opportunity_value, c.partner_id AS holder
+                   tw.opportunity_value, c.partner_id AS holder,
+                   tw.mau_1m, tw.pau_1m, tw.mau_3m, tw.pau_3m
             FROM pt
             JOIN {prefix}_tenant_workload tw ON tw.tenant_id = pt.tenant_id
             LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
@@ -239,7 +257,9 @@ def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
                        AS potential_earnings,
                    coalesce(sum(opportunity_value) FILTER (WHERE holder IS NULL), 0)
                        AS unclaimed_opportunity,
-                   coalesce(bool_or(usage_pct > 100), false) AS over_100
+                   coalesce(bool_or(usage_pct > 100), false) AS over_100,
+                   CAST(sum(mau_1m) AS BIGINT) AS mau_1m, CAST(sum(pau_1m) AS BIGINT) AS pau_1m,
+                   CAST(sum(mau_3m) AS BIGINT) AS mau_3m, CAST(sum(pau_3m) AS BIGINT) AS pau_3m
             FROM visible GROUP BY partner_id, tenant_id
         )
         SELECT pt.partner_id, pt.tenant_id, t.tenant_name, t.tenant_domain, t.country,
@@ -252,7 +272,15 @@ def partner_tenant_sql(prefix: str, tenant_filter: str = "") -> str:
                t.segment = 'education' AS education,
                fcu_usage_pct(coalesce(s.mau, 0), coalesce(s.pau, 0)) AS usage_pct,
                coalesce(fcu_usage_pct(coalesce(s.mau, 0), coalesce(s.pau, 0))
-                        < {metrics.UNDERUSED_BELOW_PCT}, false) AS underused
+                        < {metrics.UNDERUSED_BELOW_PCT}, false) AS underused,
+               -- the movers: points of Usage % and MAU since 1 and 3 months before (no
+               -- value when the tenant had no usage line then)
+               fcu_usage_pct(coalesce(s.mau, 0), coalesce(s.pau, 0))
+                   - fcu_usage_pct(s.mau_1m, s.pau_1m) AS usage_change_1m,
+               coalesce(s.mau, 0) - s.mau_1m AS mau_change_1m,
+               fcu_usage_pct(coalesce(s.mau, 0), coalesce(s.pau, 0))
+                   - fcu_usage_pct(s.mau_3m, s.pau_3m) AS usage_change_3m,
+               coalesce(s.mau, 0) - s.mau_3m AS mau_change_3m
         FROM pt
         JOIN {prefix}_tenants t ON t.tenant_id = pt.tenant_id
         LEFT JOIN sums s ON s.partner_id = pt.partner_id AND s.tenant_id = pt.tenant_id

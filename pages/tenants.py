@@ -3,7 +3,7 @@
 import streamlit as st
 
 from fcu import export, portfolio
-from fcu.ui import auth, filters, keys, layout, tables
+from fcu.ui import auth, charts, filters, keys, layout, tables
 from fcu.ui.data import database
 
 user = layout.require(auth.current_user())
@@ -46,6 +46,16 @@ if kpis.tenants == 0:
         "the Help page explains which tenants you can see."
     )
     st.stop()
+
+with layout.fetching():
+    bands = portfolio.usage_bands(db, user, chosen)
+st.plotly_chart(
+    charts.usage_bands(bands, chosen.usage_band),
+    on_select=filters.pick_band,
+    selection_mode="points",
+    key=keys.TENANT_BAND_CHART,
+    config={"displayModeBar": False},
+)
 
 page = filters.page_number(kpis.tenants)
 with layout.fetching():

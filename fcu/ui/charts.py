@@ -165,6 +165,27 @@ def over_months(frame: pd.DataFrame) -> go.Figure:
     return style(fig, "Over the months", height=400)
 
 
+def usage_bands(bands: pd.DataFrame, picked: str) -> go.Figure:
+    """The Tenants page's picture: tenants per Usage % band, the picked band in colour."""
+    colours = ["#1565C0" if not picked or b == picked else "#B0BEC5" for b in bands["band"]]
+    fig = go.Figure(
+        go.Bar(
+            x=bands["band"],
+            y=bands["tenants"],
+            marker_color=colours,
+            text=bands["tenants"],
+            texttemplate="%{y:,}",
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{x}: %{y:,} tenants<extra></extra>",
+        )
+    )
+    fig.update_xaxes(type="category", title=None, fixedrange=True)
+    fig.update_yaxes(title="Tenants", tickformat=",d", rangemode="tozero", fixedrange=True)
+    fig.update_layout(showlegend=False, clickmode="event+select", dragmode=False)
+    return style(fig, "Tenants by Usage % band (click a bar to filter)", height=240)
+
+
 @st.cache_data(max_entries=256, ttl=900, show_spinner=False)
 def _trend_figure(path: str, loaded: str, user: User, tenant_id: str, field: str, label: str):
     trend = data.tenant_trend(user, tenant_id)

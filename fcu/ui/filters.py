@@ -14,7 +14,14 @@ from dataclasses import replace
 import streamlit as st
 
 from fcu.access import User
-from fcu.portfolio import CLAIM_STATUS_LABELS, FLAGS, FilterOptions, TenantFilters
+from fcu.portfolio import (
+    CLAIM_STATUS_LABELS,
+    FLAGS,
+    MOVEMENTS,
+    USAGE_BANDS,
+    FilterOptions,
+    TenantFilters,
+)
 from fcu.ui import keys, tables
 
 
@@ -50,6 +57,8 @@ def tenant_filters(user: User, options: FilterOptions) -> TenantFilters:
         keys.TENANT_FLAGS: (stored.flags, FLAGS),
     }
     _seed(keys.TENANT_SEARCH, stored.search)
+    _seed(keys.TENANT_MOVEMENT, stored.movement)
+    _seed(keys.TENANT_BAND, stored.usage_band or None)
     _seed(
         keys.TENANT_USAGE,
         (
@@ -108,6 +117,20 @@ def tenant_filters(user: User, options: FilterOptions) -> TenantFilters:
         format_func=lambda m: f"{m} · {options.mpn_ids.get(m, '')}",
     )
     row[4].multiselect("Flags", list(FLAGS), key=keys.TENANT_FLAGS, format_func=FLAGS.get)
+    row = st.columns([1, 2])
+    row[0].selectbox(
+        "Movement",
+        ["", *MOVEMENTS],
+        key=keys.TENANT_MOVEMENT,
+        format_func=lambda m: MOVEMENTS.get(m, "Any"),
+        help="Tenants whose Usage % fell or rose since last month.",
+    )
+    row[1].pills(
+        "Usage % band",
+        list(USAGE_BANDS),
+        key=keys.TENANT_BAND,
+        help="Pick a band here or on the chart below; pick it again to show every band.",
+    )
 
     lo, hi = st.session_state[keys.TENANT_USAGE]
     current = replace(
@@ -120,6 +143,8 @@ def tenant_filters(user: User, options: FilterOptions) -> TenantFilters:
         countries=tuple(st.session_state[keys.TENANT_COUNTRIES]),
         mpn_ids=tuple(st.session_state[keys.TENANT_MPNS]),
         flags=tuple(st.session_state[keys.TENANT_FLAGS]),
+        movement=st.session_state[keys.TENANT_MOVEMENT] or "",
+        usage_band=st.session_state[keys.TENANT_BAND] or "",
         sort=st.session_state[keys.TENANT_SORT],
         descending=bool(st.session_state[keys.TENANT_DESCENDING]),
     )
@@ -129,6 +154,13 @@ def tenant_filters(user: User, options: FilterOptions) -> TenantFilters:
             _set(keys.TENANT_PAGER, 1)
     st.session_state[keys.TENANT_FILTERS] = current
     return current
+
+
+def pick_band() -> None:
+    """The band chart's click: the picked bar's band becomes the Usage % band filter."""
+    points = st.session_state[keys.TENANT_BAND_CHART].selection.points
+    picked = points[0].get("x") if points else None
+    st.session_state[keys.TENANT_BAND] = picked if picked in USAGE_BANDS else None
 
 
 def page_number(total_rows: int) -> int:

@@ -31,6 +31,9 @@ TENANT_LABELS = {
     "mau": "MAU",
     "pau": "PAU",
     "claimed_workloads": "Claimed workloads",
+    "usage_change_1m": "Usage % vs last month",
+    "mau_change_1m": "MAU vs last month",
+    "usage_change_3m": "Usage % vs 3 months ago",
     "potential_earnings": "Potential earnings",
     "unclaimed_opportunity": "Unclaimed opportunity",
     "next_action_date": "Next action date",
@@ -50,6 +53,10 @@ SORT_LABELS = {
     "potential_earnings": "Potential earnings",
     "unclaimed_opportunity": "Unclaimed opportunity",
     "next_action_date": "Next action date",
+    "usage_change_1m": "Usage % change since last month",
+    "mau_change_1m": "MAU change since last month",
+    "usage_change_3m": "Usage % change since 3 months ago",
+    "mau_change_3m": "MAU change since 3 months ago",
     "country": "Country",
     "tenant_id": "Tenant ID",
 }
@@ -121,6 +128,15 @@ def tenants_column_config() -> dict:
             "Usage %",
             help="MAU / PAU × 100 over the workloads you see. Click to open the tenant.",
             display_text=r"usage=([^&]+)",
+        ),
+        "Usage % vs last month": st.column_config.NumberColumn(
+            format="%+.1f", help="Points of Usage % gained (+) or lost (−) since last month."
+        ),
+        "MAU vs last month": st.column_config.NumberColumn(
+            format="%+d", help="Monthly active users gained or lost since last month."
+        ),
+        "Usage % vs 3 months ago": st.column_config.NumberColumn(
+            format="%+.1f", help="Points of Usage % gained (+) or lost (−) in three months."
         ),
         "MAU": st.column_config.NumberColumn("MAU", format="localized"),
         "PAU": st.column_config.NumberColumn("PAU", format="localized"),

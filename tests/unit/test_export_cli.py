@@ -20,10 +20,13 @@ DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
 
 EXEC_TENANTS_CSV = (
     "tenant_id,tenant_name,tenant_domain,country,segment,mpn_ids,claimed_workloads,mau,pau,"
-    "usage_pct,potential_earnings,unclaimed_opportunity,next_action_date,flags\n"
-    f"{ALPHA},Alpha Corp,alpha.example,US,commercial,M11,exchange,760,1500,50.67,2000.0,0.0,,"
-    "no_survey_contact\n"
-    f"{BETA},Beta School,beta.example,GB,education,M12,exchange,600,500,120.0,0.0,0.0,,"
+    "usage_pct,usage_change_1m,mau_change_1m,usage_change_3m,mau_change_3m,"
+    "potential_earnings,unclaimed_opportunity,next_action_date,flags\n"
+    # Alpha in 2026-09: exchange 800 / 1000 = 80 % (intune and viva have no line): -29.33
+    # points, -40 MAU; no line in 2026-07, so no 3-month change. Beta has October alone.
+    f"{ALPHA},Alpha Corp,alpha.example,US,commercial,M11,exchange,760,1500,50.67,-29.33,-40,,,"
+    "2000.0,0.0,,no_survey_contact\n"
+    f"{BETA},Beta School,beta.example,GB,education,M12,exchange,600,500,120.0,,,,,0.0,0.0,,"
     "over_100;education;no_survey_contact\n"
 )
 
