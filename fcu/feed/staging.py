@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from fcu.db import LOAD_PREFIXES
 from fcu.feed.contract import CONTRACT, KINDS, FileSpec, Problem, Staged
 
 
@@ -81,16 +82,14 @@ def read_folder(
 
 
 def drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
-    """Drop every table of a load's staging layer (stg_*, and the readers' scratch tables)."""
-    names = [
-        r[0]
-        for r in cur.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND "
-            "(table_name LIKE 'stg\\_%' ESCAPE '\\' OR table_name LIKE 'rej\\_%' ESCAPE '\\' "
-            "OR table_name LIKE 'rejscan\\_%' ESCAPE '\\' OR table_name LIKE 'raw\\_%' ESCAPE '\\')"
-        ).fetchall()
-    ]
-    for name in names:
+    """Drop every table of a load's staging layer (stg_*, and the readers' scratch tables),
+    named by the prefixes ``fcu.db`` also drops after a killed load."""
+    names = cur.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND ("
+        + " OR ".join(f"starts_with(table_name, '{p}')" for p in LOAD_PREFIXES)
+        + ")"
+    ).fetchall()
+    for (name,) in names:
         cur.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
