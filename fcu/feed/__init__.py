@@ -13,7 +13,8 @@ A load goes through the layers of jaffle_shop's SQL, each in its own module:
 
 Only when no rule fails are the figures built and the tables swapped in; every problem is
 reported at once as FILE:LINE: COLUMN: message. A reader of another source stages the
-same ``stg_<file>`` tables and hands the rules a ``contract.Staged``, as ``staging`` does.
+same ``stg_<file>`` tables and hands the rules a ``contract.Staged``, as ``staging`` does,
+through ``load_staged``.
 
 This module is the front door: the two things callers do (``extract_upload``,
 ``load_feed``) and the limits they apply. The limits are read here at each call and passed
@@ -66,9 +67,11 @@ __all__ = [  # what other code uses; each step's own functions are in its module
     "LoadResult",
     "Problem",
     "Progress",
+    "Reader",
     "Staged",
     "extract_upload",
     "load_feed",
+    "load_staged",
 ]
 
 # How many problems of one kind (file, column, rule) are listed before the rest are counted.
@@ -77,6 +80,8 @@ MAX_LISTED_PER_RULE = 200
 MAX_EXPANDED_MB = int(os.environ.get("FCU_MAX_EXPANDED_MB", "8192"))
 
 Progress = Callable[[float, str], None]
+# A reader of one source: fills the stg_<file> tables through the cursor, saying its steps.
+Reader = Callable[[duckdb.DuckDBPyConnection, Progress], Staged]
 
 log = logging.getLogger("fcu")
 
@@ -99,8 +104,26 @@ def load_feed(
 ) -> LoadResult:
     """Check and load a feed folder; all or nothing. Records the attempt in ``loads``."""
     folder = Path(folder)
+
+    def read(cur: duckdb.DuckDBPyConnection, say: Progress) -> Staged:
+        return staging.read_folder(cur, folder, say)
+
+    return load_staged(db, read, source=str(folder), loaded_by=loaded_by, progress=progress)
+
+
+def load_staged(
+    db: Database,
+    read: Reader,
+    *,
+    source: str,
+    loaded_by: str,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Check and load what ``read`` stages from ``source``; all or nothing, recorded in
+    ``loads``. ``read(cursor, say)`` is a reader of one source (``staging.read_folder`` for
+    a feed folder): it fills the ``stg_<file>`` tables and returns them as a ``Staged``."""
     started = time.perf_counter()
-    result = LoadResult(False, loaded_by=loaded_by, source=str(folder))
+    result = LoadResult(False, loaded_by=loaded_by, source=source)
     mark = [started, "Starting"]
 
     def say(fraction: float, text: str) -> None:
@@ -113,7 +136,7 @@ def load_feed(
     if not db.feed_lock.acquire(blocking=False):
         raise FeedError("Another feed load is running. Wait for it to finish, then try again.")
     try:
-        result = _load_locked(db, folder, say, result)
+        result = _load_locked(db, read, say, result)
     finally:
         db.feed_lock.release()
     say(1.0, "Done")
@@ -129,13 +152,11 @@ def load_feed(
     return result
 
 
-def _load_locked(db: Database, folder: Path, say: Progress, result: LoadResult) -> LoadResult:
-    if not folder.is_dir():
-        raise FeedError(f"{folder} is not a folder. Give the folder that holds the feed's files.")
+def _load_locked(db: Database, read: Reader, say: Progress, result: LoadResult) -> LoadResult:
     cur = db.cursor()
     try:
         staging.drop_staging(cur)
-        staged = staging.read_folder(cur, folder, say)
+        staged = read(cur, say)
         names = staged.names
         problems = list(staged.problems)
         total = len(problems)

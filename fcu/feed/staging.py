@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from fcu.db import LOAD_PREFIXES
-from fcu.feed.contract import CONTRACT, KINDS, FileSpec, Problem, Staged
+from fcu.feed.contract import CONTRACT, KINDS, FeedError, FileSpec, Problem, Staged
 
 
 def find_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
@@ -53,6 +53,8 @@ def read_folder(
     cur: duckdb.DuckDBPyConnection, folder: Path, say: Callable[[float, str], None]
 ) -> Staged:
     """Read every file of a feed folder into its ``stg_<file>`` table; say each file read."""
+    if not folder.is_dir():
+        raise FeedError(f"{folder} is not a folder. Give the folder that holds the feed's files.")
     files, problems = find_files(folder)
     staged = Staged(problems=problems)
     for i, spec in enumerate(CONTRACT):
