@@ -16,10 +16,9 @@ UNDERUSED_BELOW_PCT = 50.0  # a tenant under this Usage % is flagged as under-us
 # A tenant whose Usage % moved by at least this many points since the previous month is
 # "falling" or "rising" (the Tenants page's Movement filter).
 MOVER_POINTS = 5.0
-# A claim in one of these statuses is active: it attributes the workload to its partner, and a
-# tenant-workload holds at most one. The others are ended claims, kept for the record.
-ACTIVE_CLAIM_STATUSES = ("submitted", "approved", "approved-pending-data")
-CLAIM_STATUSES = ACTIVE_CLAIM_STATUSES + ("denied", "disassociated")
+# A claim's statuses. Which of them are active (the claim holds its workload) is defined once,
+# in SQL: is_active_claim in fcu/sql/migrations/003_claims.sql.
+CLAIM_STATUSES = ("submitted", "approved", "approved-pending-data", "denied", "disassociated")
 
 
 def _num(values: pd.Series | float | int) -> pd.Series:

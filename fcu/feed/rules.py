@@ -25,7 +25,7 @@ from fcu.feed.contract import (
     Staged,
     line_expr,
 )
-from fcu.metrics import ACTIVE_CLAIM_STATUSES, CLAIM_STATUSES
+from fcu.metrics import CLAIM_STATUSES
 
 
 @dataclass(frozen=True)
@@ -202,14 +202,13 @@ def rules() -> list[Rule]:
                 _q("duplicate key: an earlier line has the same " + ", ".join(spec.key)),
             )
         )
-    active = ", ".join(map(_q, ACTIVE_CLAIM_STATUSES))
     out.append(
         Rule(
             "claims",
             "status",
-            f"t.rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY "
-            f"tenant_id, workload ORDER BY rowid) AS n FROM stg_claims WHERE status IN ({active})) "
-            "WHERE n > 1)",
+            "t.rowid IN (SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY "
+            "tenant_id, workload ORDER BY rowid) AS n FROM stg_claims "
+            "WHERE is_active_claim(status)) WHERE n > 1)",
             "'a second active claim on this tenant and workload (at most one partner may hold "
             "an active claim); an earlier line already has one'",
         )
