@@ -3,6 +3,8 @@ may change them (Report viewers see them masked)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -161,7 +163,9 @@ def _contact_form(
     submit(write, "Contact saved.", on_saved=done, on_stale=done)
 
 
-def _closer(tenant: str):
+def _closer(tenant: str) -> Callable[[], None]:
+    """Leave New/Edit/Delete: the next run shows the saved contacts."""
+
     def close() -> None:
         st.session_state[keys.WS_CONTACT_MODE + tenant] = None
         st.session_state.pop(keys.WS_CONTACT_VERSION + tenant, None)
