@@ -281,7 +281,11 @@ def delete_contact(db: Database, user: User, tenant_id: str, contact_id: int, ve
 
 def contacts(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
     """The partner's contacts of a tenant the user may see (unredacted: redact to show)."""
-    view = portfolio.tenant_view(db, user, tenant_id)
+    return contacts_of(db, user, portfolio.tenant_view(db, user, tenant_id))
+
+
+def contacts_of(db: Database, user: User, view: portfolio.TenantView) -> pd.DataFrame:
+    """``contacts`` of a tenant already looked up for this user (``portfolio.tenant_view``)."""
     if view.status != "visible":
         return pd.DataFrame(columns=CONTACT_COLUMNS)
     return db.df(
@@ -293,7 +297,11 @@ def contacts(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
 
 def has_survey_contact(db: Database, user: User, tenant_id: str) -> bool:
     """Whether a customer contact of the tenant is survey eligible (else the page warns)."""
-    frame = contacts(db, user, tenant_id)
+    return survey_contact_in(contacts(db, user, tenant_id))
+
+
+def survey_contact_in(frame: pd.DataFrame) -> bool:
+    """Whether these contacts (as ``contacts`` returns them) hold a survey-eligible customer."""
     return bool(((frame["kind"] == "customer") & frame["survey_eligible"].astype(bool)).any())
 
 

@@ -188,7 +188,13 @@ HISTORY_COLUMNS = ["intent_id", "tenant_id", "workload", "text", "warnings", "au
 
 def history(db: Database, user: User, tenant_id: str, workload: str | None = None) -> pd.DataFrame:
     """Every intent note of a tenant the user may see (of one workload if given), newest first."""
-    view = portfolio.tenant_view(db, user, tenant_id)
+    return history_of(db, user, portfolio.tenant_view(db, user, tenant_id), workload)
+
+
+def history_of(
+    db: Database, user: User, view: portfolio.TenantView, workload: str | None = None
+) -> pd.DataFrame:
+    """``history`` of a tenant already looked up for this user (``portfolio.tenant_view``)."""
     if view.status != "visible":
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     sql = (
@@ -204,19 +210,31 @@ def history(db: Database, user: User, tenant_id: str, workload: str | None = Non
 
 def current(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
     """The current (latest) note of each workload of the tenant."""
-    frame = history(db, user, tenant_id)
-    return frame.drop_duplicates("workload", keep="first").reset_index(drop=True)
+    return current_in(history(db, user, tenant_id))
+
+
+def current_in(history: pd.DataFrame) -> pd.DataFrame:
+    """The current (latest) note of each workload in a ``history`` frame."""
+    return history.drop_duplicates("workload", keep="first").reset_index(drop=True)
 
 
 def other_notes(db: Database, user: User, tenant_id: str, workload: str) -> dict[str, str]:
     """Current notes of the tenant's other workloads, by display name (for ``check``)."""
-    frame = current(db, user, tenant_id)
-    names = dict(db.execute("SELECT workload, display_name FROM feed_workloads"))
+    return other_notes_in(current(db, user, tenant_id), workload, workload_names(db))
+
+
+def other_notes_in(current: pd.DataFrame, workload: str, names: dict[str, str]) -> dict[str, str]:
+    """Of the current notes (``current_in``), those of other workloads, by display name."""
     return {
         names.get(w, w): t
-        for w, t in zip(frame["workload"], frame["text"], strict=True)
+        for w, t in zip(current["workload"], current["text"], strict=True)
         if w != workload
     }
+
+
+def workload_names(db: Database) -> dict[str, str]:
+    """Display name of every workload of the feed."""
+    return dict(db.execute("SELECT workload, display_name FROM feed_workloads"))
 
 
 def save_intent(

@@ -97,7 +97,13 @@ def add_note(db: Database, user: User, tenant_id: str, note: NoteInput) -> int:
 
 def notes(db: Database, user: User, tenant_id: str, limit: int | None = None) -> pd.DataFrame:
     """The partner's notes on a tenant the user may see, newest first (unredacted)."""
-    view = portfolio.tenant_view(db, user, tenant_id)
+    return notes_of(db, user, portfolio.tenant_view(db, user, tenant_id), limit)
+
+
+def notes_of(
+    db: Database, user: User, view: portfolio.TenantView, limit: int | None = None
+) -> pd.DataFrame:
+    """``notes`` of a tenant already looked up for this user (``portfolio.tenant_view``)."""
     if view.status != "visible":
         return pd.DataFrame(columns=NOTE_COLUMNS)
     sql = (

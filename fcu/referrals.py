@@ -4,7 +4,9 @@ partner's own record of each (accepted or declined, and a status kept up to date
 The feed says which referrals exist (``feed_referrals``); the partner's answers live in
 ``referral_state`` (one row per partner and RFA, created on the first change) and every
 change is audited in the same transaction. Changes carry the version the user saw, so a
-change made on a stale screen is refused instead of silently overwriting another's.
+change made on a stale screen is refused instead of silently overwriting another's. Changes
+follow the workspace's write scheme (``fcu.workspace``): one at a time (``write_checked``), a
+refusal is a ``WorkspaceError`` and a change from a stale screen a ``StaleEdit``.
 
 Rules:
 - A user sees the referrals assigned to their partner under the MPN locations of their
@@ -19,7 +21,6 @@ Rules:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +30,7 @@ import pandas as pd
 from fcu import audit, portfolio
 from fcu.access import User, mpn_scope, redact
 from fcu.db import Database
+from fcu.workspace import StaleEdit, WorkspaceError, write_checked
 
 STATUSES: dict[str, str] = {
     "new": "New",
@@ -76,16 +78,9 @@ LIST_LABELS = {  # the columns the Referrals page shows, in order, with their he
     "workloads": "RFA workloads",
 }
 
-
-_CHANGES = threading.Lock()
-
-
-class ReferralError(ValueError):
-    """A change that cannot be made (message is a sentence saying what to do)."""
-
-
-class ReferralConflict(ReferralError):
-    """Someone else changed the referral since the user read it."""
+# The names referral callers know, for the workspace's errors.
+ReferralError = WorkspaceError  # a change that cannot be made (a sentence saying what to do)
+ReferralConflict = StaleEdit  # someone else changed the referral since the user read it
 
 
 @dataclass(frozen=True)
@@ -281,10 +276,10 @@ def _change(
 ) -> int:
     """Apply ``apply`` (column -> value) to the referral's state; return the new version."""
     if not user.has_access:
-        raise ReferralError("You need a role to work on referrals. Ask an admin of your partner.")
+        raise WorkspaceError("You need a role to work on referrals. Ask an admin of your partner.")
     detail = referral(db, user, rfa_id, now=now)
     if detail is None:
-        raise ReferralError(
+        raise WorkspaceError(
             f"Referral {rfa_id!r} is not one of your referrals. Pick one from the list."
         )
 
@@ -296,7 +291,7 @@ def _change(
         ).fetchone()
         version = row[3] if row else 0
         if version != expected_version:
-            raise ReferralConflict(
+            raise StaleEdit(
                 f"Someone else changed referral {rfa_id} after you opened it. "
                 "Reload the page to see their change, then try again."
             )
@@ -350,10 +345,8 @@ def _change(
         )
         return version + 1
 
-    # One change at a time: DuckDB lets a transaction update a row that another committed
-    # after it began, so the version check above must not run beside another change.
-    with _CHANGES:
-        return db.write(work)
+    # One change at a time (the version check must see every earlier change).
+    return write_checked(db, work)
 
 
 def accept(db: Database, user: User, rfa_id: str, expected_version: int) -> int:
@@ -372,12 +365,12 @@ def decline(db: Database, user: User, rfa_id: str, reason: str, expected_version
     """Decline a referral with a reason (required); its status becomes Closed."""
     reason = (reason or "").strip()
     if not reason:
-        raise ReferralError(
+        raise WorkspaceError(
             "Give a reason for declining (for example: no capacity in that region), "
             "then press Decline again."
         )
     if len(reason) > MAX_REASON:
-        raise ReferralError(f"Keep the reason under {MAX_REASON} characters.")
+        raise WorkspaceError(f"Keep the reason under {MAX_REASON} characters.")
     return _change(
         db,
         user,
@@ -391,7 +384,7 @@ def decline(db: Database, user: User, rfa_id: str, reason: str, expected_version
 def set_status(db: Database, user: User, rfa_id: str, status: str, expected_version: int) -> int:
     """Keep the referral's status up to date (one of STATUSES)."""
     if status not in STATUSES:
-        raise ReferralError(f"Choose a status among {', '.join(STATUSES.values())}.")
+        raise WorkspaceError(f"Choose a status among {', '.join(STATUSES.values())}.")
     return _change(db, user, rfa_id, expected_version, "referral.status", {"status": status})
 
 

@@ -126,9 +126,9 @@ class WorkloadStatus:
     claimed: bool = field(default=False)
 
 
-def _workload_row(db: Database, user: User, tenant: str, workload: str) -> pd.Series:
-    frame = portfolio.tenant_workloads(db, user, tenant)
-    match = frame[frame["workload"] == workload]
+def _workload_row(workloads: pd.DataFrame, workload: str) -> pd.Series:
+    """The workload's row of the tenant's visible workloads (``portfolio.tenant_workloads``)."""
+    match = workloads[workloads["workload"] == workload]
     if match.empty:
         raise WorkspaceError(
             "That workload is not one you can see on this tenant; choose one from the list."
@@ -144,22 +144,16 @@ def _total(row: pd.Series) -> int:
     return 0
 
 
-def status(db: Database, user: User, tenant_id: str, workload: str) -> WorkloadStatus:
-    """The saved status of one workload of a tenant the user may see."""
-    tenant = writable_tenant(db, user, tenant_id)
-    info = _workload_row(db, user, tenant, workload)
-    saved = db.one(
-        "SELECT entries, version, updated_by, updated_at FROM service_status "
-        "WHERE partner_id = ? AND tenant_id = ? AND workload = ?",
-        [user.partner_id, tenant, workload],
-    )
+def _workload_status(info: pd.Series, saved: tuple | None) -> WorkloadStatus:
+    """A workload's status from its row of the workloads and its saved
+    (entries, version, updated_by, updated_at), if any."""
     rows: tuple[StatusRow, ...] = ()
     version, updated_by, updated_at = 0, None, None
     if saved:
         rows = tuple(StatusRow(**entry) for entry in json.loads(saved[0]))
         version, updated_by, updated_at = int(saved[1]), saved[2], saved[3]
     return WorkloadStatus(
-        workload,
+        str(info["workload"]),
         str(info["display_name"]),
         _total(info),
         rows,
@@ -168,6 +162,40 @@ def status(db: Database, user: User, tenant_id: str, workload: str) -> WorkloadS
         updated_at,
         claimed=not pd.isna(info["claim_id"]),
     )
+
+
+def status(db: Database, user: User, tenant_id: str, workload: str) -> WorkloadStatus:
+    """The saved status of one workload of a tenant the user may see."""
+    tenant = writable_tenant(db, user, tenant_id)
+    info = _workload_row(portfolio.tenant_workloads(db, user, tenant), workload)
+    saved = db.one(
+        "SELECT entries, version, updated_by, updated_at FROM service_status "
+        "WHERE partner_id = ? AND tenant_id = ? AND workload = ?",
+        [user.partner_id, tenant, workload],
+    )
+    return _workload_status(info, saved)
+
+
+def statuses_of(
+    db: Database, user: User, view: portfolio.TenantView, workloads: pd.DataFrame
+) -> dict[str, WorkloadStatus]:
+    """``status`` of every visible workload of a tenant already looked up for this user
+    (``portfolio.tenant_view``), from its workloads as ``portfolio.tenant_workloads`` gave
+    them: one query for the saved statuses, none for the workloads."""
+    if view.status != "visible":
+        return {}
+    saved = {
+        row[0]: row[1:]
+        for row in db.execute(
+            "SELECT workload, entries, version, updated_by, updated_at FROM service_status "
+            "WHERE partner_id = ? AND tenant_id = ?",
+            [user.partner_id, view.tenant_id],
+        )
+    }
+    return {
+        str(info["workload"]): _workload_status(info, saved.get(info["workload"]))
+        for _, info in workloads.iterrows()
+    }
 
 
 def check_rows(rows: list[StatusRow], total: int, taxonomy: Taxonomy) -> list[StatusRow]:
@@ -240,7 +268,7 @@ def save_status(
 ) -> int:
     """Save a workload's status read at ``version`` (0: none yet); returns the new version."""
     tenant = writable_tenant(db, user, tenant_id)
-    info = _workload_row(db, user, tenant, workload)
+    info = _workload_row(portfolio.tenant_workloads(db, user, tenant), workload)
     clean = check_rows([_tuple(r) for r in rows], _total(info), taxonomy or load_taxonomy())
     entries = [r.__dict__ for r in clean]
 

@@ -1,7 +1,10 @@
 """The ground rules every workspace write (status notes, contacts, service status, intent
 notes, claims) shares: the tenant must be one the user may see, input is checked before
 anything is written, the write and its audit row land in one transaction, and a refusal
-is a ``WorkspaceError`` whose message says what to fix.
+is a ``WorkspaceError`` whose message says what to fix. Reads check once: what Tenant
+details shows is read once per run from a view already checked (``fcu.tenant_workspace``),
+while every write checks the tenant again (``writable_tenant``). Referral changes share the
+scheme: ``write_checked``, ``WorkspaceError`` and ``StaleEdit``.
 
 Who may write what (PRODUCT.md, "Who sees what"): Report viewers may not change contacts
 (and see them masked); nothing in PRODUCT.md keeps them from the rest of the partner's

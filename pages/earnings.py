@@ -6,7 +6,6 @@ import streamlit as st
 import fcu.countries
 from fcu import earnings, export
 from fcu.ui import auth, charts, keys, layout, tables
-from fcu.ui.data import database
 
 # A Report viewer who types /earnings stops here: the menu hides the page, this refuses it.
 user = layout.require(auth.current_user(), revenue=True)
@@ -17,12 +16,11 @@ st.caption(
     "Both use the current month's PAU, the highest MAU so far and the rate card. "
     "Find where to act (the top tenants link to each), then open the tenant to claim or engage."
 )
-db_file = str(database().path)
 
 
 def frame(name: str):
     with layout.fetching():
-        return charts.earnings_frame(name, user, db_file)
+        return charts.earnings_frame(name, user)
 
 
 def download(data, name: str) -> None:
@@ -89,7 +87,7 @@ target = st.slider(
     help="Every eligible workload's MAU raised to this share of its PAU (never lowered).",
 )
 with layout.fetching():
-    result = charts.what_if(user, float(target), db_file)
+    result = charts.what_if(user, float(target))
 w1, w2 = st.columns(2)
 w1.metric(
     f"Claimed workloads at {target} % (USD)",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from fcu import portfolio
+from fcu import portfolio, tenant_workspace
 from fcu.ui import auth, charts, data, layout, tables, workspace
 from fcu.ui.data import database
 
@@ -18,7 +18,7 @@ layout.header("Tenant details")
 db = database()
 requested = st.query_params.get("tenant", "")
 
-with layout.fetching():
+with layout.fetching():  # the one check of the tenant: what follows reads the visible view
     view = portfolio.tenant_view(db, user, requested)
 if view.status == "not_found":
     st.warning(NOT_AVAILABLE)
@@ -71,5 +71,7 @@ else:
             charts.trend_figure(user, view.tenant_id, field, label), width="stretch"
         )
 
-# Workspace sections (notes, contacts, service status, intent notes) follow.
-workspace.render(db, user, view)
+# Workspace sections (notes, contacts, claim, service status, intent notes), read once.
+with layout.fetching():
+    record = tenant_workspace.read(db, user, view, workloads)
+workspace.render(db, user, record)

@@ -22,7 +22,7 @@ import streamlit as st
 from fcu import access, config, users
 from fcu.access import User
 from fcu.ui import keys
-from fcu.ui.data import database
+from fcu.ui.data import database, once_per_run
 
 log = logging.getLogger("fcu")
 
@@ -129,11 +129,16 @@ def current_user() -> User | None:
     """Who is signed in and has a user record, for pages (draws nothing).
 
     With OpenID Connect, the record is bound to the sign-in account on the first sign-in
-    (checked once per session); another account with the same email gets None.
+    (checked once per session); another account with the same email gets None. The record
+    is read once per run (the dashboard's sign-in, then the page, ask the same question).
     """
     email = signed_in_email()
     if not email:
         return None
+    return once_per_run(("current_user", email), lambda: _user_record(email))
+
+
+def _user_record(email: str) -> User | None:
     db = database()
     user = access.get_user(db, email)
     if user is None or demo_mode():

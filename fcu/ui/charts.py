@@ -10,7 +10,7 @@ import streamlit as st
 from fcu import earnings
 from fcu.access import User
 from fcu.ui import data, tables
-from fcu.ui.data import database
+from fcu.ui.data import FeedKey, database_of, feed_key
 
 # name -> fcu.earnings function; each checks the user's right to revenue itself.
 FRAMES = {
@@ -23,15 +23,24 @@ FRAMES = {
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner="Summing the portfolio…")
-def earnings_frame(name: str, user: User, db_file: str) -> pd.DataFrame:
+def _earnings_frame(key: FeedKey, name: str, user: User) -> pd.DataFrame:
+    return FRAMES[name](database_of(key), user)
+
+
+def earnings_frame(name: str, user: User) -> pd.DataFrame:
     """One earnings table for a user (the month history takes seconds at 100,000 tenants,
-    so it is computed once per user and feed; ``clear_caches`` empties it after writes)."""
-    return FRAMES[name](database(), user)
+    so it is computed once per user and load; ``clear_caches`` empties it after writes)."""
+    return _earnings_frame(feed_key(), name, user)
 
 
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
-def what_if(user: User, target_pct: float, db_file: str) -> earnings.WhatIf:
-    return earnings.what_if(database(), user, target_pct)
+def _what_if(key: FeedKey, user: User, target_pct: float) -> earnings.WhatIf:
+    return earnings.what_if(database_of(key), user, target_pct)
+
+
+def what_if(user: User, target_pct: float) -> earnings.WhatIf:
+    """earnings.what_if, cached per user, target and load."""
+    return _what_if(feed_key(), user, target_pct)
 
 
 POTENTIAL = "Potential earnings (claimed)"
@@ -187,7 +196,7 @@ def usage_bands(bands: pd.DataFrame, picked: str) -> go.Figure:
 
 
 @st.cache_data(max_entries=256, ttl=900, show_spinner=False)
-def _trend_figure(path: str, loaded: str, user: User, tenant_id: str, field: str, label: str):
+def _trend_figure(key: FeedKey, user: User, tenant_id: str, field: str, label: str):
     trend = data.tenant_trend(user, tenant_id)
     figure = go.Figure()
     for name, rows in trend.groupby("display_name", sort=True):
@@ -209,4 +218,4 @@ def _trend_figure(path: str, loaded: str, user: User, tenant_id: str, field: str
 
 def trend_figure(user: User, tenant_id: str, field: str, label: str) -> go.Figure:
     """The Tenant details trend chart of one field, cached per user, tenant and load."""
-    return _trend_figure(*data.feed_key(), user, tenant_id, field, label)
+    return _trend_figure(feed_key(), user, tenant_id, field, label)

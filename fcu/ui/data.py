@@ -1,21 +1,35 @@
-"""The app's access to the database: one shared Database per process, opened on first use."""
+"""The app's access to the database: one shared Database per process, opened on first use,
+and the cached reads of ``fcu`` (``st.cache_data``), all keyed the same way.
+
+The key convention: every cached read takes ``feed_key()`` (the database file and the load
+now in it) as its first argument, then the user and what it reads. ``feed_key`` asks the
+database once per script run (``once_per_run``), however many cached reads a page makes;
+a new load gives a new key, so no cached read outlives the feed it was read from.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from fcu import db as fcu_db
 from fcu import portfolio
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
+T = TypeVar("T")
+FeedKey = tuple[str, str]  # (database file, load time as ISO text; '' before any load)
+
 # The app serves pages from small precomputed tables; a tight DuckDB limit keeps the process
 # lean (big builds such as the earnings history spill to disk). FCU_DUCKDB_MEMORY overrides.
 APP_MEMORY_LIMIT = "256MB"
+_RUN_MEMO = "_fcu_run_memo"  # attribute of Streamlit's ScriptRunContext (see once_per_run)
 
 
 @st.cache_resource(show_spinner=False)
@@ -39,36 +53,68 @@ def database() -> fcu_db.Database:
         st.stop()
 
 
+def _this_run() -> dict:
+    """A dict that lives as long as the current script run (a fresh one outside any run).
+
+    Streamlit gives each run a new ``cursors`` dict on its ScriptRunContext (``reset``);
+    the memo remembers which one it belongs to, so the next run starts empty.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return {}
+    memo = getattr(ctx, _RUN_MEMO, None)
+    if memo is None or memo[0] is not ctx.cursors:
+        memo = (ctx.cursors, {})
+        setattr(ctx, _RUN_MEMO, memo)
+    return memo[1]
+
+
+def once_per_run(key: Hashable, read: Callable[[], T]) -> T:
+    """``read()``, asked at most once per script run for ``key`` (small answers only: the
+    loaded feed, who is signed in). ``clear_caches`` forgets them, as after a load."""
+    memo = _this_run()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
 def current_feed() -> FeedStatus | None:
-    return feed_status(database())
+    """The loaded feed's month and load time, read once per run."""
+    return once_per_run("feed_status", lambda: feed_status(database()))
 
 
 def clear_caches() -> None:
-    """After a write or a load: cached reads are stale."""
+    """After a write or a load: cached reads are stale, and so is what this run read once."""
     st.cache_data.clear()
+    _this_run().clear()
 
 
-def feed_key() -> tuple[str, str]:
-    """What cached reads depend on: the database file and the load now in it."""
+def feed_key() -> FeedKey:
+    """What every cached read depends on: the database file and the load now in it."""
     status = current_feed()
     return str(fcu_db.db_path()), status.loaded_at.isoformat() if status else ""
 
 
-@st.cache_data(max_entries=256, ttl=900, show_spinner=False)
-def _tenant_workloads(path: str, loaded: str, user: User, tenant_id: str) -> pd.DataFrame:
-    return portfolio.tenant_workloads(_database(path), user, tenant_id)
+def database_of(key: FeedKey) -> fcu_db.Database:
+    """The Database a cached read was keyed with."""
+    return _database(key[0])
 
 
 @st.cache_data(max_entries=256, ttl=900, show_spinner=False)
-def _tenant_trend(path: str, loaded: str, user: User, tenant_id: str) -> pd.DataFrame:
-    return portfolio.tenant_trend(_database(path), user, tenant_id)
+def _tenant_workloads(key: FeedKey, user: User, tenant_id: str) -> pd.DataFrame:
+    return portfolio.tenant_workloads(database_of(key), user, tenant_id)
+
+
+@st.cache_data(max_entries=256, ttl=900, show_spinner=False)
+def _tenant_trend(key: FeedKey, user: User, tenant_id: str) -> pd.DataFrame:
+    return portfolio.tenant_trend(database_of(key), user, tenant_id)
 
 
 def tenant_workloads(user: User, tenant_id: str) -> pd.DataFrame:
     """portfolio.tenant_workloads, cached per user, tenant and load (cleared after writes)."""
-    return _tenant_workloads(*feed_key(), user, tenant_id)
+    return _tenant_workloads(feed_key(), user, tenant_id)
 
 
 def tenant_trend(user: User, tenant_id: str) -> pd.DataFrame:
     """portfolio.tenant_trend, cached per user, tenant and load (cleared after writes)."""
-    return _tenant_trend(*feed_key(), user, tenant_id)
+    return _tenant_trend(feed_key(), user, tenant_id)

@@ -36,7 +36,7 @@ DATA_UPLOAD = "fcu_data_upload"
 DATA_RESULT = "fcu_data_result"  # the last upload's outcome, shown once
 ADMIN_EDIT = "fcu_admin_edit"  # email of the user being edited ('' for a new one)
 ADMIN_MESSAGE = "fcu_admin_message"  # (kind, text) after a save or removal
-# Tenant details: the partner's workspace (fcu/ui/workspace.py). Keys ending in ":" are
+# Tenant details: the partner's workspace (fcu/ui/workspace/). Keys ending in ":" are
 # prefixes completed with the tenant (and workload or row) they belong to.
 WS_NOTE_FORM = "fcu_ws_note_form:"  # + tenant: the Add note form is open
 WS_NOTE_HISTORY = "fcu_ws_note_history:"  # + tenant: View all history is on

@@ -91,6 +91,13 @@ def usd(value: object) -> str:
     return f"${float(value):,.0f}"
 
 
+def minute(value: object) -> str:
+    """A stored time to the minute ('2026-11-25 12:00', UTC as stored); '' for none."""
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")
+
+
 def sort_choices(user: User) -> dict[str, str]:
     """Sort columns this user may order by (no revenue order for a Report viewer)."""
     hidden = set() if user.sees_revenue else {"potential_earnings", "unclaimed_opportunity"}

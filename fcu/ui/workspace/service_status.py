@@ -1,0 +1,137 @@
+"""Service status: how a workload's entitlements split over the taxonomy's L1 / L2 / L3
+statuses, edited as rows whose counts must add up to the total."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from fcu import service_status
+from fcu.access import User, redact
+from fcu.db import Database
+from fcu.tenant_workspace import TenantWorkspace
+from fcu.ui import keys, tables
+from fcu.ui.workspace.submit import submit
+
+NONE_LABEL = "— none —"
+
+
+def show(db: Database, user: User, record: TenantWorkspace) -> None:
+    tenant, names = record.tenant_id, dict(record.names)
+    st.subheader("Service status")
+    if not names:
+        st.info("This tenant has no workloads you can see.")
+        return
+    workload = st.selectbox(
+        "Workload",
+        list(names),
+        format_func=names.get,
+        key=keys.WS_STATUS_WORKLOAD + tenant,
+    )
+    taxonomy = service_status.load_taxonomy()
+    saved = record.status(workload)
+    state_key = f"{keys.WS_STATUS_ROWS}{tenant}:{workload}"
+    state = st.session_state.get(state_key)
+    if state is None:
+        state = {"uids": [], "next": 0, "version": saved.version, "start": saved.rows}
+        for _ in saved.rows or (None,):
+            state["uids"].append(state["next"])
+            state["next"] += 1
+        st.session_state[state_key] = state
+    st.markdown(f"**Total entitlements: {saved.total_entitlements:,}**")
+    if saved.version:
+        st.caption(
+            f"Saved by {tables.plain(redact_one(user, saved.updated_by))} on "
+            f"{tables.minute(saved.updated_at)} UTC (version {saved.version})."
+        )
+    rows = []
+    # The version is part of the widgets' keys: after someone else's save, fresh widgets
+    # show the saved rows instead of keeping what was typed over the old version.
+    prefix = f"{keys.WS_STATUS_FIELD}{tenant}:{workload}:v{state['version']}:"
+    for position, uid in enumerate(list(state["uids"])):
+        start = state["start"][position] if position < len(state["start"]) else None
+        rows.append(_status_row(taxonomy, prefix + str(uid), start, state, uid))
+    counted = sum(r[3] for r in rows)
+    difference = saved.total_entitlements - counted
+    st.caption(
+        f"Counted {counted:,} of {saved.total_entitlements:,}"
+        + (
+            "."
+            if difference == 0
+            else f": {abs(difference):,} {'left' if difference > 0 else 'too many'}."
+        )
+    )
+    add, save = st.columns([1, 6])
+    if add.button("Add row", key=prefix + "add"):
+        state["uids"].append(state["next"])
+        state["next"] += 1
+        st.rerun()
+    if save.button("Save service status", type="primary", key=prefix + "save"):
+
+        def forget() -> None:  # the next run shows the saved status afresh
+            del st.session_state[state_key]
+
+        submit(
+            lambda: service_status.save_status(
+                db, user, tenant, workload, rows, state["version"], taxonomy
+            ),
+            lambda version: f"Service status of {names[workload]} saved (version {version}).",
+            on_saved=forget,
+            on_stale=forget,
+        )
+
+
+def redact_one(user: User, value: object) -> object:
+    frame = redact(user, pd.DataFrame({"updated_by": [value]}))
+    return frame["updated_by"].iloc[0]
+
+
+def _status_row(taxonomy, prefix: str, start, state: dict, uid: int) -> tuple:
+    l1_col, l2_col, l3_col, count_col, drop_col = st.columns([3, 3, 3, 2, 1])
+    l1_options = taxonomy.l1_options
+    l1 = l1_col.selectbox(
+        "L1",
+        l1_options,
+        index=l1_options.index(start.l1) if start and start.l1 in l1_options else 0,
+        key=prefix + ":l1",
+    )
+    l2_options = taxonomy.l2_options(l1)
+    l2 = None
+    if l2_options:
+        l2 = l2_col.selectbox(
+            "L2",
+            l2_options,
+            index=l2_options.index(start.l2) if start and start.l2 in l2_options else None,
+            placeholder="Choose L2",
+            key=f"{prefix}:l2:{l1}",
+        )
+    else:
+        l2_col.selectbox("L2", [NONE_LABEL], disabled=True, key=f"{prefix}:l2:{l1}")
+    l3_options = taxonomy.l3_options(l1, l2)
+    l3 = None
+    if l3_options:
+        l3 = l3_col.selectbox(
+            "L3",
+            l3_options,
+            index=l3_options.index(start.l3) if start and start.l3 in l3_options else None,
+            placeholder="Choose L3",
+            key=f"{prefix}:l3:{l1}:{l2}",
+        )
+    else:
+        l3_col.selectbox("L3", [NONE_LABEL], disabled=True, key=f"{prefix}:l3:{l1}:{l2}")
+    count = count_col.number_input(
+        "Count",
+        min_value=0,
+        max_value=service_status.MAX_COUNT,
+        value=int(start.count) if start else 0,
+        step=1,
+        key=prefix + ":count",
+    )
+    drop_col.markdown("&nbsp;")
+    if len(state["uids"]) > 1 and drop_col.button("✕", key=prefix + ":drop", help="Remove row"):
+        position = state["uids"].index(uid)
+        state["uids"].remove(uid)
+        if position < len(state["start"]):
+            state["start"] = state["start"][:position] + state["start"][position + 1 :]
+        st.rerun()
+    return (l1, l2, l3, int(count))
