@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fcu import access, export, feed, users
+from fcu import access, export, feed, partner_center, users
 from fcu.access import AccessDenied, User
 from fcu.db import Database, DatabaseError
 
@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("load", help="check and load a feed folder (all or nothing)")
     s.add_argument("folder")
+    s.add_argument(
+        "--partner",
+        help="the folder holds this partner's Partner Center reports (OfficeUsage, EMSUsage, "
+        "CustomersAndTenants) beside its claims.csv, referrals.csv and rate_card.csv",
+    )
 
     s = sub.add_parser("sample", help="write a deterministic sample feed")
     s.add_argument("--tenants", type=int, required=True)
@@ -145,7 +150,12 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         print(init(db, tenants=args.tenants))
         return 0
     if args.command == "load":
-        result = feed.load_feed(db, args.folder, loaded_by="command line")
+        if args.partner is not None:
+            result = partner_center.load_reports(
+                db, args.folder, args.partner, loaded_by="command line"
+            )
+        else:
+            result = feed.load_feed(db, args.folder, loaded_by="command line")
         if not result.ok:
             for problem in result.problems:
                 print(problem, file=sys.stderr)

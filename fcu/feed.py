@@ -233,9 +233,14 @@ def _duplicate(base: str) -> FeedError:
     )
 
 
-def extract_upload(data: bytes | dict[str, bytes], into: Path) -> Path:
+def extract_upload(
+    data: bytes | dict[str, bytes],
+    into: Path,
+    accept: Callable[[str], bool] | None = None,
+) -> Path:
     """Write an uploaded zip (or {file name: bytes}) into a folder; return that folder.
 
+    ``accept`` says which of a zip's file names to take (default: the feed's file names).
     Raises FeedError (a sentence) for a zip that cannot be read, expands past the limits,
     or holds a feed file twice (also when the folder already holds it from another upload).
     """
@@ -253,7 +258,7 @@ def extract_upload(data: bytes | dict[str, bytes], into: Path) -> Path:
             budget = MAX_EXPANDED_MB << 20
             for info in archive.infolist():
                 base = Path(info.filename).name
-                if base not in wanted or info.is_dir():
+                if info.is_dir() or not (accept(base) if accept else base in wanted):
                     continue
                 target = into / base
                 if target.exists():
@@ -699,6 +704,9 @@ FINAL_TABLES = (
     "meta",
 )
 Progress = Callable[[float, str], None]
+# Given the feed's problems: the same named in another format's terms, with that format's
+# own problems added, and how many it added (listed or not). See load_feed.
+Explain = Callable[[list[Problem]], tuple[list[Problem], int]]
 
 
 def _drop_staging(cur: duckdb.DuckDBPyConnection) -> None:
@@ -775,11 +783,18 @@ def load_feed(
     *,
     loaded_by: str = "command line",
     progress: Progress | None = None,
+    source: str | None = None,
+    explain: Explain | None = None,
 ) -> LoadResult:
-    """Check and load a feed folder; all or nothing. Records the attempt in ``loads``."""
+    """Check and load a feed folder; all or nothing. Records the attempt in ``loads``.
+
+    A reader of another format (``fcu.partner_center``) that wrote the folder passes what
+    the load is recorded as coming from (``source``) and ``explain`` (see ``Explain``), so
+    that every problem names the file and line the partner has.
+    """
     folder = Path(folder)
     started = time.perf_counter()
-    result = LoadResult(False, loaded_by=loaded_by, source=str(folder))
+    result = LoadResult(False, loaded_by=loaded_by, source=source or str(folder))
     mark = [started, "Starting"]
 
     def say(fraction: float, text: str) -> None:
@@ -792,7 +807,7 @@ def load_feed(
     if not db.feed_lock.acquire(blocking=False):
         raise FeedError("Another feed load is running. Wait for it to finish, then try again.")
     try:
-        result = _load_locked(db, folder, say, result)
+        result = _load_locked(db, folder, say, result, explain)
     finally:
         db.feed_lock.release()
     say(1.0, "Done")
@@ -828,7 +843,9 @@ def _record_load(cur: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
     ).fetchone()[0]
 
 
-def _load_locked(db: Database, folder: Path, say: Progress, result: LoadResult) -> LoadResult:
+def _load_locked(
+    db: Database, folder: Path, say: Progress, result: LoadResult, explain: Explain | None = None
+) -> LoadResult:
     if not folder.is_dir():
         raise FeedError(f"{folder} is not a folder. Give the folder that holds the feed's files.")
     files, problems = find_files(folder)
@@ -885,6 +902,9 @@ def _load_locked(db: Database, folder: Path, say: Progress, result: LoadResult) 
         found, count = check_staged(cur, staged, names)
         problems += found
         total += count
+        if explain is not None:
+            problems, added = explain(problems)
+            total += added
 
         if problems:
             _drop_staging(cur)
@@ -939,4 +959,4 @@ def _swap_in(db: Database, result: LoadResult) -> None:
 def _problem_order(p: Problem) -> tuple:
     order = [f"{s.name}." for s in CONTRACT]
     rank = next((i for i, prefix in enumerate(order) if p.file.startswith(prefix)), 99)
-    return (rank, p.line is not None, p.line or 0, p.column or "", p.message)
+    return (rank, p.file, p.line is not None, p.line or 0, p.column or "", p.message)
