@@ -150,6 +150,7 @@ REPORT_COLUMNS = {
         "month": "Month",
         "mau": "MonthlyActiveUsers",
         "pau": "PaidAvailableUnits",
+        "tenant_id+workload+month": "CustomerTenantId+WorkloadName+Month",
     },
 }
 
@@ -592,6 +593,9 @@ class _Made:
 
     def explain(self, problems: list[Problem]) -> tuple[list[Problem], int]:
         """The feed's problems in the partner's files' terms (see feed.Explain)."""
+        # A made file is Parquet, where a value that is not of its type is read as empty:
+        # its "value missing" adds nothing to the "'x' is not ..." of the same cell.
+        cast = {(p.file, p.line, p.column) for p in problems if " is not " in p.message}
         named = [
             self.name(p)
             for p in problems
@@ -600,6 +604,7 @@ class _Made:
                 and p.column == "country"
                 and p.line in self.country_named
             )
+            and not (p.message == "value missing" and (p.file, p.line, p.column) in cast)
         ]
         return named, len(named) - len(problems)
 
@@ -608,7 +613,8 @@ class _Made:
         if stem in self.kept_keys:
             key = self.kept_keys[stem][p.line - 2] if p.line and p.line >= 2 else None
             what = f"{stem} already in FCU (no {stem}.csv given)"
-            return Problem(what, None, p.column, f"{key}: {p.message}" if key else p.message)
+            message = self._in_report_terms(p.message)
+            return Problem(what, None, p.column, f"{key}: {message}" if key else message)
         if stem in OWN_FILES and p.file not in self.origins:
             return Problem(p.file, p.line, p.column, self._in_report_terms(p.message))
         columns = REPORT_COLUMNS.get(stem, {})
@@ -645,6 +651,11 @@ class _Made:
                 "is not in partners.csv", f"is not the partner of this load ({self.partner_id})"
             )
             .replace("in partners.csv", "in the reports' MPNId column")
+            .replace(
+                "duplicate key: an earlier line has the same tenant_id, workload, month",
+                "an earlier row of the reports has the same tenant, workload and month "
+                "(workload names read as FCU's workloads)",
+            )
         )
 
 
