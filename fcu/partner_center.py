@@ -286,6 +286,15 @@ class PartnerCenterLoad:
 
 
 # -- reading a folder ------------------------------------------------------------------------
+def accepts(name: str) -> bool:
+    """Whether a file of an uploaded zip may be a report or one of FCU's own files."""
+    path = Path(name)
+    if path.name.startswith(".") or path.name.startswith("__MACOSX"):
+        return False
+    suffix = path.suffix.lower()
+    return suffix in READABLE or (suffix == ".parquet" and path.stem.lower() in OWN_FILES)
+
+
 @dataclass
 class _Source:
     path: Path
