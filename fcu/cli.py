@@ -90,7 +90,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--tenants", type=int, required=True)
     s.add_argument("--seed", type=int, default=SAMPLE_SEED)
     s.add_argument("--out", required=True)
-    s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    s.add_argument(
+        "--format",
+        choices=("csv", "parquet", "partner-center"),
+        default="csv",
+        help="partner-center: partner P1's OfficeUsage, EMSUsage and CustomersAndTenants "
+        "reports with its claims, referrals and rate card (load with --partner P1)",
+    )
     s.add_argument("--end-month", default="2026-10")
 
     u = sub.add_parser("users", help="list, add, change or remove users")
@@ -118,18 +124,25 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
     if args.command == "sample":
-        from fcu.sample import write_sample_feed
+        from fcu.sample import write_partner_center_sample, write_sample_feed
 
-        rows = write_sample_feed(
-            args.out,
-            tenants=args.tenants,
-            seed=args.seed,
-            fmt=args.format,
-            end_month=args.end_month,
-        )
+        if args.format == "partner-center":
+            rows = write_partner_center_sample(
+                args.out, tenants=args.tenants, seed=args.seed, end_month=args.end_month
+            )
+        else:
+            rows = write_sample_feed(
+                args.out,
+                tenants=args.tenants,
+                seed=args.seed,
+                fmt=args.format,
+                end_month=args.end_month,
+            )
         for name, count in rows.items():
-            print(f"{name:<18}{count:>14,} rows")
+            print(f"{name:<24}{count:>14,} rows")
         print(f"Sample feed written to {args.out}")
+        if args.format == "partner-center":
+            print(f"Load it with: python -m fcu load {args.out} --partner P1")
         return 0
     try:
         db = Database(args.db)

@@ -356,3 +356,47 @@ def test_markets_are_countries_by_pycountry(text, code):
 )
 def test_segments(text, segment):
     assert partner_center.segment_of(text) == segment
+
+
+def test_the_sample_as_reports_loads_with_the_seven_file_samples_usage(tmp_path):
+    """`fcu sample --format partner-center` writes the sample's own data as P1's reports: the
+    usage FCU loads from them is the seven-file sample's on the workloads the reports give
+    (copilot under the key its unknown name maps to; EMS workloads summed back over the split
+    subscriptions), less EMS workloads with no units and no users in any month."""
+    from fcu.sample import PARTNER_CENTER_NAMES, write_partner_center_sample, write_sample_feed
+
+    first, second, seven = tmp_path / "pc1", tmp_path / "pc2", tmp_path / "seven"
+    counts = write_partner_center_sample(first, tenants=120, seed=3)
+    write_partner_center_sample(second, tenants=120, seed=3)
+    for name in counts:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    header = (first / "OfficeUsage.csv").read_text().splitlines()[0]
+    assert header == (  # the documented columns, in order
+        "CustomerTenantId,CustomerTpid,WorkloadName,Month,PaidAvailableUnits,"
+        "MonthlyActiveUsers,CustomerName,CustomerMarket,CustomerSegment,MPNId,PartnerName,"
+        "PartnerLocation,PartnerAttributionType,IsDuplicateRowForPGA"
+    )
+    write_sample_feed(seven, tenants=120, seed=3)
+
+    database = fcu_db.Database(tmp_path / "pc.duckdb")
+    outcome = partner_center.load_reports(database, first, "P1")
+    assert outcome.ok, [str(p) for p in outcome.problems[:5]]
+    assert outcome.new_workloads == [("microsoft_365_copilot", "Microsoft 365 Copilot")]
+    assert next(f for f in outcome.files if f.kind == "OfficeUsage").duplicates_dropped > 0
+    keys = {k: partner_center.workload_key(n)[0] for k, n in PARTNER_CENTER_NAMES.items()}
+    keys |= {"entra_id": "entra_id", "intune": "intune", "purview": "purview"}
+    mapping = ", ".join(f"('{k}', '{v}')" for k, v in keys.items())
+    loaded = database.execute(
+        "SELECT CAST(tenant_id AS VARCHAR), workload, month, mau, pau FROM feed_usage ORDER BY ALL"
+    )
+    expected = database.execute(
+        f"WITH m(workload, key) AS (VALUES {mapping}), u AS (SELECT tenant_id, m.key AS "
+        "workload, month, mau, pau FROM read_csv(?) JOIN m USING (workload)) "
+        "SELECT CAST(tenant_id AS VARCHAR), workload, month, mau, pau FROM u "
+        "WHERE (tenant_id, workload) IN (SELECT (tenant_id, workload) FROM u GROUP BY ALL "
+        "HAVING sum(mau) + sum(pau) > 0 OR workload NOT IN ('entra_id', 'intune', 'purview')) "
+        "ORDER BY ALL",
+        [str(seven / "usage.csv")],
+    )
+    database.close()
+    assert loaded == expected and len(loaded) > 1000
