@@ -33,6 +33,8 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pycountry
 
 from fcu import feed
@@ -390,18 +392,53 @@ def _shown(expr: str) -> str:
     return f"'''' || left(CAST({expr} AS VARCHAR), 40) || ''''"
 
 
-_MACROS = """
-CREATE MACRO whole(x) AS CASE
-    WHEN x IS NULL OR trim(x) = '' THEN CAST(0 AS BIGINT)
-    WHEN strpos(x, '.') = 0 THEN TRY_CAST(trim(x) AS BIGINT)
-    WHEN TRY_CAST(trim(x) AS DOUBLE) = round(TRY_CAST(trim(x) AS DOUBLE))
-        THEN TRY_CAST(TRY_CAST(trim(x) AS DOUBLE) AS BIGINT)
-END;
-CREATE MACRO flag(x) AS CASE
-    WHEN x IS NULL OR lower(trim(x)) IN ('', '0', 'false') THEN false
-    WHEN lower(trim(x)) IN ('1', 'true') THEN true
-END;
-"""
+# The staged columns of each report: (name in the report, name staged, type read as). Tenant
+# IDs are read as GUIDs and counts as numbers by DuckDB's CSV reader itself, whose rejects
+# give the line of a value that is neither; counts are read as DOUBLE (its BIGINT would round
+# 12.5) and checked to be whole and not negative.
+_STAGED = {
+    "OfficeUsage": (
+        ("CustomerTenantId", "tenant", "UUID"),
+        ("WorkloadName", "workload_raw", "VARCHAR"),
+        ("Month", "month_raw", "VARCHAR"),
+        ("PaidAvailableUnits", "pau", "DOUBLE"),
+        ("MonthlyActiveUsers", "mau", "DOUBLE"),
+        ("CustomerName", "name", "VARCHAR"),
+        ("CustomerMarket", "market", "VARCHAR"),
+        ("CustomerSegment", "segment", "VARCHAR"),
+        ("MPNId", "mpn", "VARCHAR"),
+        ("PartnerName", "pname", "VARCHAR"),
+        ("PartnerLocation", "ploc", "VARCHAR"),
+        ("IsDuplicateRowForPGA", "dup_raw", "VARCHAR"),
+    ),
+    "EMSUsage": (
+        ("CustomerTenantId", "tenant", "UUID"),
+        ("SubscriptionId", "subscription", "VARCHAR"),
+        ("Month", "month_raw", "VARCHAR"),
+        ("CustomerName", "name", "VARCHAR"),
+        ("CustomerMarket", "market", "VARCHAR"),
+        ("CustomerSegment", "segment", "VARCHAR"),
+        ("MPNId", "mpn", "VARCHAR"),
+        ("PartnerName", "pname", "VARCHAR"),
+        ("PartnerLocation", "ploc", "VARCHAR"),
+        *(
+            (f"{p}{what}", f"{p.lower()}_{short}", "DOUBLE")
+            for p in EMS_WORKLOADS
+            for what, short in (("PaidAvailableUnits", "pau"), ("MonthlyActiveUsers", "mau"))
+        ),
+    ),
+    "CustomersAndTenants": (
+        ("CustomerTenantId", "tenant", "UUID"),
+        ("TenantDomainName", "domain", "VARCHAR"),
+        ("CustomerTenantCountry", "country", "VARCHAR"),
+    ),
+}
+_COUNTS = {
+    kind: [(report, staged) for report, staged, kind_ in cols if kind_ == "DOUBLE"]
+    for kind, cols in _STAGED.items()
+}
+_CONVERT = re.compile(r'Could not convert string "(.*)" to')
+GUID_EXAMPLE = "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 
 
 class _Reader:
@@ -414,30 +451,34 @@ class _Reader:
         self.names: dict[int, str] = {}  # file index -> file name
         self.kinds: dict[str, list[int]] = {r.kind: [] for r in REPORTS}
         self.reads: list[FileRead] = []
-        con.execute(_MACROS)
 
-    # one file into t<i>, with its needed columns by their report names in lower case
     def stage(self, i: int, source: _Source) -> None:
-        report = KINDS[source.kind]
+        """One report into t<i>: its staged columns, typed; bad values are problems."""
         self.names[i] = source.path.name
-        columns = "{" + ", ".join(f"'c{n}': 'VARCHAR'" for n in range(len(source.header))) + "}"
-        picks = []
-        for name in (*report.needed, *report.optional):
-            pos = source.column(name)
-            picks.append(f"c{pos}" if pos is not None else "CAST(NULL AS VARCHAR)")
-        select = self._select(source.kind, picks)
+        types = ["VARCHAR"] * len(source.header)
+        picks, column_of = [], {}
+        for report_name, staged, kind in _STAGED[source.kind]:
+            pos = source.column(report_name)
+            if pos is None:
+                picks.append(f"CAST(NULL AS {kind}) AS {staged}")
+                continue
+            types[pos] = kind
+            column_of[f"c{pos}"] = (source.header[pos], kind)
+            picks.append(f"c{pos} AS {staged}")
+        columns = "{" + ", ".join(f"'c{n}': '{t}'" for n, t in enumerate(types)) + "}"
         self.con.execute(
-            f"CREATE TABLE t{i} AS SELECT {select} FROM read_csv(?, header = true, "
+            f"CREATE TABLE t{i} AS SELECT {', '.join(picks)} FROM read_csv(?, header = true, "
             f"auto_detect = false, columns = {columns}, delim = ?, quote = '\"', escape = '\"', "
             "encoding = 'utf-8', max_line_size = 1048576, null_padding = false, "
             f"store_rejects = true, rejects_table = 'rej{i}', rejects_scan = 'rejscan{i}')",
             [str(source.path), source.delim],
         )
         rejected = self.con.execute(
-            f"SELECT line, error_type, error_message FROM rej{i} ORDER BY line"
+            f"SELECT line, column_name, error_type, error_message FROM rej{i} ORDER BY line"
         ).fetchall()
-        for line, error_type, message in rejected[:MAX_LISTED]:
-            self._add(source.path.name, int(line), None, _reject_text(error_type, message))
+        for line, column, error_type, message in rejected[:MAX_LISTED]:
+            name, kind = column_of.get(column or "", (None, None))
+            self._add(source.path.name, int(line), name, _reject_text(error_type, message, kind))
         self.count += max(len(rejected) - MAX_LISTED, 0)
         if rejected:  # rejected lines are left out: keep where the line numbers shift
             self.con.execute(
@@ -447,41 +488,7 @@ class _Reader:
         self.con.execute(f"DROP TABLE rej{i}; DROP TABLE rejscan{i}")
         self.kinds[source.kind].append(i)
         rows = self.con.execute(f"SELECT count(*) FROM t{i}").fetchone()[0]
-        self.reads.append(FileRead(source.path.name, source.kind, rows))
-
-    @staticmethod
-    def _select(kind: str, picks: list[str]) -> str:
-        if kind == "OfficeUsage":
-            tenant, workload, month, pau, mau, name, market, segment, mpn, pname, ploc, dup = picks
-            return (
-                f"TRY_CAST({tenant} AS UUID) AS tenant, CASE WHEN tenant IS NULL THEN "
-                f"coalesce({tenant}, '') END AS tenant_bad, trim({workload}) AS workload_raw, "
-                f"{month} AS month_raw, whole({pau}) AS pau, CASE WHEN pau IS NULL OR pau < 0 "
-                f"THEN {pau} END AS pau_bad, whole({mau}) AS mau, CASE WHEN mau IS NULL OR "
-                f"mau < 0 THEN {mau} END AS mau_bad, flag({dup}) AS dup, CASE WHEN dup IS NULL "
-                f"THEN {dup} END AS dup_bad, {name} AS name, {market} AS market, "
-                f"{segment} AS segment, trim({mpn}) AS mpn, {pname} AS pname, {ploc} AS ploc"
-            )
-        if kind == "EMSUsage":
-            sub, month, tenant, name, segment, market, mpn, pname, ploc, *counts = picks
-            parts = [
-                f"TRY_CAST({tenant} AS UUID) AS tenant, CASE WHEN tenant IS NULL THEN "
-                f"coalesce({tenant}, '') END AS tenant_bad, trim({sub}) AS subscription, "
-                f"{month} AS month_raw, {name} AS name, {market} AS market, "
-                f"{segment} AS segment, trim({mpn}) AS mpn, {pname} AS pname, {ploc} AS ploc"
-            ]
-            for label, expr in zip(_EMS_COUNTS, counts, strict=True):
-                parts.append(
-                    f"whole({expr}) AS {label}, CASE WHEN {label} IS NULL OR {label} < 0 "
-                    f"THEN {expr} END AS {label}_bad"
-                )
-            return ", ".join(parts)
-        tenant, domain, country = picks
-        return (
-            f"TRY_CAST({tenant} AS UUID) AS tenant, CASE WHEN tenant IS NULL THEN "
-            f"coalesce({tenant}, '') END AS tenant_bad, trim({domain}) AS domain, "
-            f"trim({country}) AS country"
-        )
+        self.reads.append(FileRead(source.path.name, source.kind, rows + len(rejected)))
 
     def line(self, i: int) -> str:
         """SQL for the file line of a row of t<i> (the header is line 1)."""
@@ -499,14 +506,9 @@ class _Reader:
             for i in self.kinds[kind]
         ]
         if not parts:
-            return f"SELECT * FROM ({self._empty(kind)}) WHERE false"
+            empty = ", ".join(f"CAST(NULL AS {t}) AS {n}" for _, n, t in _STAGED[kind])
+            return f"SELECT * FROM (SELECT 0 AS f, 0 AS line, {empty}) WHERE false"
         return " UNION ALL ".join(parts)
-
-    def _empty(self, kind: str) -> str:
-        names = {"OfficeUsage": _OFFICE_COLUMNS, "EMSUsage": _EMS_COLUMNS}.get(kind, _CT_COLUMNS)
-        return "SELECT 0 AS f, 0 AS line, " + ", ".join(
-            f"CAST(NULL AS {t}) AS {n}" for n, t in names
-        )
 
     def _add(self, file: str, line: int | None, column: str | None, message: str) -> None:
         self.problems.append(Problem(file, line, column, message))
@@ -530,46 +532,14 @@ class _Reader:
             )
 
 
-_EMS_COUNTS = tuple(
-    f"{w}_{what}" for what in ("pau", "mau") for w in ("aadp", "intune", "azip")
-)  # in the order of Report("EMSUsage").needed
-_OFFICE_COLUMNS = [
-    ("tenant", "UUID"),
-    ("tenant_bad", "VARCHAR"),
-    ("workload_raw", "VARCHAR"),
-    ("month_raw", "VARCHAR"),
-    ("pau", "BIGINT"),
-    ("pau_bad", "VARCHAR"),
-    ("mau", "BIGINT"),
-    ("mau_bad", "VARCHAR"),
-    ("dup", "BOOLEAN"),
-    ("dup_bad", "VARCHAR"),
-    ("name", "VARCHAR"),
-    ("market", "VARCHAR"),
-    ("segment", "VARCHAR"),
-    ("mpn", "VARCHAR"),
-    ("pname", "VARCHAR"),
-    ("ploc", "VARCHAR"),
-]
-_EMS_COLUMNS = [
-    ("tenant", "UUID"),
-    ("tenant_bad", "VARCHAR"),
-    ("subscription", "VARCHAR"),
-    ("month_raw", "VARCHAR"),
-    ("name", "VARCHAR"),
-    ("market", "VARCHAR"),
-    ("segment", "VARCHAR"),
-    ("mpn", "VARCHAR"),
-    ("pname", "VARCHAR"),
-    ("ploc", "VARCHAR"),
-    *[(c, "BIGINT") for c in _EMS_COUNTS],
-    *[(f"{c}_bad", "VARCHAR") for c in _EMS_COUNTS],
-]
-_CT_COLUMNS = [("tenant", "UUID"), ("tenant_bad", "VARCHAR"), ("domain", "VARCHAR")]
-_CT_COLUMNS.append(("country", "VARCHAR"))
-
-
-def _reject_text(error_type: str | None, message: str | None) -> str:
+def _reject_text(error_type: str | None, message: str | None, kind: str | None) -> str:
+    if error_type == "CAST" and kind:
+        got = _CONVERT.search(message or "")
+        value = got.group(1) if got else "the value"
+        value = value if len(value) <= 40 else value[:37] + "..."
+        if kind == "UUID":
+            return f"'{value}' is not a GUID such as {GUID_EXAMPLE}"
+        return f"'{value}' is not a whole number"
     if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
         return (
             f"wrong number of values on the line ({message}); check for a stray "
@@ -592,19 +562,22 @@ class _Made:
     folder: Path
     # made file name -> per row (from 1): the (file name, line) it came from, or None
     origins: dict[str, list[tuple[str, int] | None]] = field(default_factory=dict)
-    usage_lines: Path | None = None  # a Parquet file of (file, line) per usage row
+    reports_db: Path | None = None  # the reader's database, to trace a usage row back
+    lines_sql: str = ""  # (f, line) of the report rows of a usage key (tenant, workload, month)
     file_names: dict[int, str] = field(default_factory=dict)  # report index -> file name
     kept_keys: dict[str, list[str]] = field(default_factory=dict)  # kept file -> key per row
     partner_id: str = ""
     tenants_given: bool = False
 
     country_named: set[int] = field(default_factory=set)  # tenants rows whose country we named
+    _traced: dict = field(default_factory=dict)
 
     def explain(self, problems: list[Problem]) -> tuple[list[Problem], int]:
         """The feed's problems in the partner's files' terms (see feed.Explain)."""
         # A made file is Parquet, where a value that is not of its type is read as empty:
         # its "value missing" adds nothing to the "'x' is not ..." of the same cell.
         cast = {(p.file, p.line, p.column) for p in problems if " is not " in p.message}
+        self._traced = self._usage_origins(problems)
         named = [
             self.name(p)
             for p in problems
@@ -629,7 +602,7 @@ class _Made:
         columns = REPORT_COLUMNS.get(stem, {})
         column = columns.get(p.column or "", p.column)
         if stem == "usage":
-            origin = self._usage_origin(p.line)
+            origin = self._traced.get((p.line, p.message))
         else:
             rows = self.origins.get(p.file, [])
             origin = rows[p.line - 1] if p.line and 0 < p.line <= len(rows) else None
@@ -640,14 +613,36 @@ class _Made:
             column = p.column
         return Problem(file, line, column, self._in_report_terms(p.message))
 
-    def _usage_origin(self, row: int | None) -> tuple[str, int] | None:
-        if row is None or self.usage_lines is None:
-            return None
-        found = duckdb.execute(
-            "SELECT f, line FROM read_parquet(?, file_row_number = true) WHERE file_row_number = ?",
-            [str(self.usage_lines), row - 1],
-        ).fetchone()
-        return (self.file_names[found[0]], int(found[1])) if found else None
+    def _usage_origins(self, problems: list[Problem]) -> dict[tuple[int, str], tuple[str, int]]:
+        """(usage row, message) -> the report line it came from. A usage row is traced by
+        its key: the feed names every row after the first of a repeated key, so the k-th
+        of those is the (k+1)-th report line of that key."""
+        rows = sorted({p.line for p in problems if p.file == "usage.parquet" and p.line})
+        if not rows or self.reports_db is None:
+            return {}
+        con = duckdb.connect(str(self.reports_db), read_only=True)
+        try:
+            keys = con.execute(
+                "SELECT file_row_number + 1, CAST(tenant_id AS VARCHAR), workload, month "
+                "FROM read_parquet(?, file_row_number = true) WHERE file_row_number + 1 "
+                "IN (SELECT unnest(?)) ORDER BY 1",
+                [str(self.folder / "usage.parquet"), rows],
+            ).fetchall()
+            by_key: dict[tuple, list[int]] = {}
+            for row, *key in keys:
+                by_key.setdefault(tuple(key), []).append(row)
+            found = {}
+            for key, key_rows in by_key.items():
+                lines = con.execute(self.lines_sql, [*key, *key]).fetchall()
+                for k, row in enumerate(key_rows):
+                    for p in problems:
+                        if p.file == "usage.parquet" and p.line == row and lines:
+                            at = min(k + 1 if "duplicate" in p.message else 0, len(lines) - 1)
+                            f, line = lines[at]
+                            found[(row, p.message)] = (self.file_names[f], int(line))
+            return found
+        finally:
+            con.close()
 
     def _in_report_terms(self, message: str) -> str:
         tenants = "the reports (OfficeUsage, EMSUsage)" + (
@@ -705,7 +700,7 @@ def load_reports(
         out = work / "feed"
         out.mkdir()
         outcome = PartnerCenterLoad(partner_id, LoadResult(False))
-        made = _Made(out, partner_id=partner_id)
+        made = _Made(out, partner_id=partner_id, reports_db=work / "reports.duckdb")
         con = duckdb.connect(str(work / "reports.duckdb"), config=_config(work))
         try:
             reader = _Reader(con, partner_id)
@@ -734,7 +729,6 @@ def load_reports(
         outcome.files = reader.reads + [
             FileRead(s.path.name, s.kind, _rows(s.path)) for s in own.values()
         ]
-        (work / "reports.duckdb").unlink(missing_ok=True)
 
         def explain(problems: list[Problem]) -> tuple[list[Problem], int]:
             named, dropped = made.explain(problems)
@@ -773,67 +767,73 @@ def _rows(path: Path) -> int:
 
 
 def _check(r: _Reader) -> None:
-    """The reports' own rules: GUIDs, counts, flags, months, names, repeated rows."""
+    """The reports' own rules past the reading: missing IDs, counts, flags, months, names,
+    repeated rows. (A value that is not a GUID or a number was a problem when read.)"""
     con = r.con
     for kind in ("OfficeUsage", "EMSUsage", "CustomersAndTenants"):
         if r.kinds[kind]:
             r.rule(
-                f"SELECT f, line, CASE WHEN trim(tenant_bad) = '' THEN 'value missing' ELSE "
-                f"{_shown('tenant_bad')} || ' is not a GUID such as "
-                "3f2504e0-4f89-11d3-9a0c-0305e82c3301' END AS message FROM "
-                f"({r.rows(kind)}) WHERE tenant IS NULL",
+                f"SELECT f, line, 'value missing' AS message FROM ({r.rows(kind)}) "
+                "WHERE tenant IS NULL",
                 "CustomerTenantId",
             )
-    counts = [
-        ("OfficeUsage", "pau", "PaidAvailableUnits"),
-        ("OfficeUsage", "mau", "MonthlyActiveUsers"),
-    ]
-    for label in _EMS_COUNTS:
-        w, what = label.split("_")
-        prefix = {"aadp": "AADP", "intune": "Intune", "azip": "Azip"}[w]
-        name = "PaidAvailableUnits" if what == "pau" else "MonthlyActiveUsers"
-        counts.append(("EMSUsage", label, prefix + name))
-    for kind, col, report_col in counts:
-        if r.kinds[kind]:
-            r.rule(
-                f"SELECT f, line, {_shown(f'{col}_bad')} || CASE WHEN {col} < 0 THEN "
-                "' is below 0' ELSE ' is not a whole number' END AS message FROM "
-                f"({r.rows(kind)}) WHERE {col}_bad IS NOT NULL",
-                report_col,
-            )
+        for report_name, staged in _COUNTS[kind]:
+            if r.kinds[kind]:
+                shown = (
+                    f"CASE WHEN {staged} = round({staged}) THEN CAST(CAST({staged} AS BIGINT) "
+                    f"AS VARCHAR) ELSE CAST({staged} AS VARCHAR) END"
+                )
+                r.rule(
+                    f"SELECT f, line, '''' || {shown} || CASE WHEN {staged} < 0 THEN "
+                    "''' is below 0' ELSE ''' is not a whole number' END AS message FROM "
+                    f"({r.rows(kind)}) WHERE {staged} < 0 OR {staged} <> round({staged}) "
+                    f"OR isinf({staged}) OR isnan({staged})",
+                    report_name,
+                )
+    # small columns are read once per distinct value into maps
+    usage_kinds = [k for k in ("OfficeUsage", "EMSUsage") if r.kinds[k]]
+    months = {
+        v
+        for k in usage_kinds
+        for (v,) in con.execute(f"SELECT DISTINCT month_raw FROM ({r.rows(k)})").fetchall()
+    }
+    _table(con, "month_map", {"raw": list(months), "month": [parse_month(v) for v in months]})
+    office = r.rows("OfficeUsage")
+    flags = {v for (v,) in con.execute(f"SELECT DISTINCT dup_raw FROM ({office})").fetchall()}
+    known_flags = {"": False, "0": False, "false": False, "1": True, "true": True}
+    _table(
+        con,
+        "flag_map",
+        {
+            "raw": [v or "" for v in flags],
+            "dup": [known_flags.get((v or "").strip().lower()) for v in flags],
+        },
+    )
     if r.kinds["OfficeUsage"]:
         r.rule(
-            f"SELECT f, line, {_shown('dup_bad')} || ' is not 1, 0, True or False' AS message "
-            f"FROM ({r.rows('OfficeUsage')}) WHERE dup_bad IS NOT NULL",
+            f"SELECT f, line, {_shown('dup_raw')} || ' is not 1, 0, True or False' AS message "
+            f"FROM ({r.rows('OfficeUsage')}) o JOIN flag_map d ON d.raw = coalesce(o.dup_raw, '') "
+            "WHERE d.dup IS NULL",
             "IsDuplicateRowForPGA",
         )
         r.rule(
             f"SELECT f, line, 'value missing' AS message FROM ({r.rows('OfficeUsage')}) "
-            "WHERE coalesce(workload_raw, '') = ''",
+            "WHERE trim(coalesce(workload_raw, '')) = ''",
             "WorkloadName",
-        )
-    # months: parsed once per distinct value
-    usage_kinds = [k for k in ("OfficeUsage", "EMSUsage") if r.kinds[k]]
-    raw = " UNION ".join(f"SELECT DISTINCT month_raw FROM ({r.rows(k)})" for k in usage_kinds)
-    values = [v for (v,) in con.execute(raw).fetchall()] if raw else []
-    con.execute("CREATE TABLE month_map (raw VARCHAR, month VARCHAR)")
-    if values:
-        con.executemany(
-            "INSERT INTO month_map VALUES (?, ?)", [(v, parse_month(v)) for v in values]
         )
     for kind in usage_kinds:
         r.rule(
             f"SELECT f, line, CASE WHEN trim(coalesce(u.month_raw, '')) = '' THEN "
             f"'value missing' ELSE {_shown('u.month_raw')} || ' is not a month as YYYY-MM, "
             "YYYY-MM-DD or M/D/YYYY' END AS message FROM "
-            f"({r.rows(kind)}) u LEFT JOIN month_map m ON m.raw IS NOT DISTINCT FROM u.month_raw "
+            f"({r.rows(kind)}) u JOIN month_map m ON m.raw IS NOT DISTINCT FROM u.month_raw "
             "WHERE m.month IS NULL",
             "Month",
         )
     if r.kinds["EMSUsage"]:
         r.rule(
             "SELECT f, line, 'value missing' AS message FROM "
-            f"({r.rows('EMSUsage')}) WHERE coalesce(subscription, '') = ''",
+            f"({r.rows('EMSUsage')}) WHERE trim(coalesce(subscription, '')) = ''",
             "SubscriptionId",
         )
         # one row per subscription and month: a repeated one would be counted twice
@@ -859,18 +859,60 @@ def _check(r: _Reader) -> None:
         )
 
 
+def _table(con: duckdb.DuckDBPyConnection, name: str, columns: dict[str, list]) -> None:
+    """A small table in the reader's database (from Arrow, not row by row): text columns,
+    and true/false ones (named ``dup``)."""
+    data = pa.table(
+        {k: pa.array(v, pa.bool_() if k == "dup" else pa.string()) for k, v in columns.items()}
+    )
+    con.register("_incoming", data)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+# Usage from the reports, one SQL: OfficeUsage rows as they are (duplicate-flagged ones
+# dropped), EMSUsage summed over the tenant's subscriptions per month, a workload with no
+# units and no users in any month of EMSUsage left out (a subscription without it). Rows
+# with a bad value are left out too (they are problems already).
+_WHOLE = "({c} IS NULL OR ({c} >= 0 AND {c} = round({c})))"
+
+
+def _usage_sql(r: _Reader) -> str:
+    ems_parts = " UNION ALL ".join(
+        f"SELECT tenant, month, '{key}' AS workload, sum({p.lower()}_pau) AS pau, "
+        f"sum({p.lower()}_mau) AS mau FROM ems GROUP BY ALL"
+        for p, key in EMS_WORKLOADS.items()
+    )
+    ems_ok = " AND ".join(_WHOLE.format(c=f"e.{c}") for _, c in _COUNTS["EMSUsage"])
+    office_ok = " AND ".join(_WHOLE.format(c=f"o.{c}") for _, c in _COUNTS["OfficeUsage"])
+    return (
+        f"WITH ems AS (SELECT e.*, m.month FROM ({r.rows('EMSUsage')}) e JOIN month_map m "
+        f"ON m.raw = e.month_raw WHERE e.tenant IS NOT NULL AND m.month IS NOT NULL AND {ems_ok}), "
+        f"ems_usage AS ({ems_parts}), "
+        "ems_kept AS (SELECT e.* FROM ems_usage e SEMI JOIN (SELECT tenant, workload FROM "
+        "ems_usage GROUP BY ALL HAVING sum(coalesce(pau, 0)) + sum(coalesce(mau, 0)) > 0) k "
+        "USING (tenant, workload)) "
+        "SELECT o.tenant AS tenant_id, w.workload, m.month, "
+        "CAST(coalesce(o.mau, 0) AS BIGINT) AS mau, CAST(coalesce(o.pau, 0) AS BIGINT) AS pau "
+        f"FROM ({r.rows('OfficeUsage')}) o JOIN workload_map w ON w.raw = o.workload_raw "
+        "JOIN month_map m ON m.raw = o.month_raw JOIN flag_map d "
+        "ON d.raw = coalesce(o.dup_raw, '') "
+        f"WHERE NOT d.dup AND o.tenant IS NOT NULL AND m.month IS NOT NULL AND {office_ok} "
+        "UNION ALL SELECT tenant, workload, month, CAST(coalesce(mau, 0) AS BIGINT), "
+        "CAST(coalesce(pau, 0) AS BIGINT) FROM ems_kept"
+    )
+
+
 def _make(r: _Reader, made: _Made, outcome: PartnerCenterLoad) -> None:
     """Write partners, workloads, tenants and usage (Parquet) from the staged reports."""
     con, out = r.con, made.folder
     # workloads: known ones, and each other name as its own
     office = r.rows("OfficeUsage")
     raw = [v for (v,) in con.execute(f"SELECT DISTINCT workload_raw FROM ({office})").fetchall()]
-    mapped = {v: workload_key(v) for v in raw if v}
-    con.execute("CREATE TABLE workload_map (raw VARCHAR, workload VARCHAR)")
-    if mapped:
-        con.executemany(
-            "INSERT INTO workload_map VALUES (?, ?)", [(v, k[0]) for v, k in mapped.items()]
-        )
+    mapped = {v: workload_key(v) for v in raw if v and v.strip()}
+    _table(con, "workload_map", {"raw": list(mapped), "workload": [k[0] for k in mapped.values()]})
     workloads = dict(KNOWN_WORKLOADS)
     new: dict[str, tuple[str, int, int]] = {}
     for value, (key, display, known) in sorted(mapped.items()):
@@ -883,46 +925,35 @@ def _make(r: _Reader, made: _Made, outcome: PartnerCenterLoad) -> None:
     outcome.new_workloads = [(k, v[0]) for k, v in sorted(new.items())]
     rows = [(k, d, None) for k, d in workloads.items()]
     rows += [(k, d, (r.names[f], line)) for k, (d, f, line) in sorted(new.items())]
-    _write(con, out / "workloads.parquet", ["workload", "display_name"], [x[:2] for x in rows])
+    _write(out / "workloads.parquet", ["workload", "display_name"], [x[:2] for x in rows])
     made.origins["workloads.parquet"] = [x[2] for x in rows]
 
-    # usage: OfficeUsage rows as they are (duplicate-flagged ones dropped), EMSUsage summed
-    # over the tenant's subscriptions per month; a workload with no units and no users in
-    # any month of EMSUsage is left out (a subscription without it)
-    ems = r.rows("EMSUsage")
-    ems_parts = " UNION ALL ".join(
-        f"SELECT tenant, month, '{key}' AS workload, sum({p.lower()}_pau) AS pau, "
-        f"sum({p.lower()}_mau) AS mau, min(f) AS f, arg_min(line, (f, line)) AS line "
-        "FROM ems GROUP BY ALL"
-        for p, key in EMS_WORKLOADS.items()
-    )
-    con.execute(
-        "CREATE TABLE usage AS "
-        f"WITH ems AS (SELECT e.*, m.month FROM ({ems}) e JOIN month_map m ON m.raw = e.month_raw "
-        "WHERE e.tenant IS NOT NULL AND m.month IS NOT NULL), "
-        f"ems_usage AS ({ems_parts}), "
-        "ems_kept AS (SELECT e.* FROM ems_usage e SEMI JOIN (SELECT tenant, workload FROM "
-        "ems_usage GROUP BY ALL HAVING sum(pau) + sum(mau) > 0) k USING (tenant, workload)) "
-        "SELECT CAST(o.tenant AS VARCHAR) AS tenant_id, w.workload, m.month, o.mau, o.pau, "
-        f"o.f, o.line FROM ({office}) o JOIN workload_map w ON w.raw = o.workload_raw "
-        "JOIN month_map m ON m.raw = o.month_raw WHERE NOT o.dup AND o.tenant IS NOT NULL "
-        "AND o.pau >= 0 AND o.mau >= 0 AND m.month IS NOT NULL "
-        "UNION ALL SELECT CAST(tenant AS VARCHAR), workload, month, mau, pau, f, line "
-        "FROM ems_kept WHERE pau >= 0 AND mau >= 0"
+    usage = out / "usage.parquet"
+    con.execute(f"COPY ({_usage_sql(r)}) TO ? (FORMAT parquet)", [str(usage)])
+    made.file_names = dict(r.names)
+    ems_keys = ", ".join(f"'{k}'" for k in EMS_WORKLOADS.values())
+    made.lines_sql = (
+        f"SELECT f, line FROM ({r.rows('OfficeUsage')}) o JOIN workload_map w "
+        "ON w.raw = o.workload_raw JOIN month_map m ON m.raw = o.month_raw JOIN flag_map d "
+        "ON d.raw = coalesce(o.dup_raw, '') WHERE NOT d.dup AND CAST(o.tenant AS VARCHAR) = ? "
+        f"AND w.workload = ? AND m.month = ? UNION ALL SELECT f, line FROM ({r.rows('EMSUsage')})"
+        " e JOIN month_map m ON m.raw = e.month_raw WHERE CAST(e.tenant AS VARCHAR) = ? AND "
+        f"? IN ({ems_keys}) AND m.month = ? ORDER BY f, line"
     )
     for i in r.kinds["OfficeUsage"]:
-        dropped = con.execute(f"SELECT count(*) FROM t{i} WHERE dup").fetchone()[0]
+        dropped = con.execute(
+            f"SELECT count(*) FROM t{i} o JOIN flag_map d ON d.raw = coalesce(o.dup_raw, '') "
+            "WHERE d.dup"
+        ).fetchone()[0]
         next(x for x in r.reads if x.name == r.names[i]).duplicates_dropped = dropped
     con.execute(
-        "COPY (SELECT tenant_id, workload, month, mau, pau FROM usage) TO ? (FORMAT parquet)",
-        [str(out / "usage.parquet")],
+        "CREATE TABLE eligible AS SELECT tenant_id AS tenant, max(pau) AS eligible "
+        "FROM read_parquet(?) WHERE month = (SELECT max(month) FROM read_parquet(?)) "
+        "GROUP BY ALL",
+        [str(usage), str(usage)],
     )
-    made.usage_lines = out.parent / "usage_lines.parquet"
-    made.file_names = dict(r.names)
-    con.execute("COPY (SELECT f, line FROM usage) TO ? (FORMAT parquet)", [str(made.usage_lines)])
-    current = con.execute("SELECT max(month) FROM usage").fetchone()[0]
 
-    # every usage row with its tenant, MPN and month, whether kept or duplicate-flagged
+    # every report row with its tenant, MPN and month, whether kept or duplicate-flagged
     con.execute(
         "CREATE VIEW report_rows AS "
         + " UNION ALL ".join(
@@ -932,11 +963,11 @@ def _make(r: _Reader, made: _Made, outcome: PartnerCenterLoad) -> None:
             for k in ("OfficeUsage", "EMSUsage")
         )
     )
-    _make_tenants(r, made, current)
+    _make_tenants(r, made)
     _make_partners(r, made)
 
 
-def _make_tenants(r: _Reader, made: _Made, current: str | None) -> None:
+def _make_tenants(r: _Reader, made: _Made) -> None:
     """Each tenant's latest row (by month, then file and line) names it; CustomersAndTenants
     gives its domain and country; its eligible licences are its largest PAU this month."""
     con = r.con
@@ -946,13 +977,10 @@ def _make_tenants(r: _Reader, made: _Made, current: str | None) -> None:
         "(month, f, line)) AS x FROM report_rows GROUP BY tenant), "
         f"ct AS (SELECT * FROM ({ct}) WHERE tenant IS NOT NULL QUALIFY row_number() OVER "
         "(PARTITION BY tenant ORDER BY f, line) = 1), "
-        "eligible AS (SELECT tenant_id, max(pau) AS eligible FROM usage WHERE month = ? "
-        "GROUP BY ALL) "
         "SELECT CAST(l.tenant AS VARCHAR) AS tenant_id, l.x.name, l.x.market, l.x.segment, "
         "l.x.f, l.x.line, ct.domain, ct.country, ct.f, ct.line, coalesce(e.eligible, 0) "
-        "FROM latest l LEFT JOIN ct USING (tenant) LEFT JOIN eligible e "
-        "ON e.tenant_id = CAST(l.tenant AS VARCHAR) ORDER BY tenant_id",
-        [current],
+        "FROM latest l LEFT JOIN ct USING (tenant) LEFT JOIN eligible e USING (tenant) "
+        "ORDER BY tenant_id"
     ).fetchall()
     codes: dict[str, str | None] = {}
     out_rows, origins = [], []
@@ -980,7 +1008,6 @@ def _make_tenants(r: _Reader, made: _Made, current: str | None) -> None:
         )
         origins.append((r.names[f], int(line)))
     _write(
-        con,
         made.folder / "tenants.parquet",
         ["tenant_id", "tenant_name", "tenant_domain", "country", "segment", "eligible_licenses"],
         out_rows,
@@ -1006,7 +1033,6 @@ def _make_partners(r: _Reader, made: _Made) -> None:
         out_rows.append((made.partner_id, partner_name.strip(), mpn, location))
         origins.append((r.names[latest["f"]], int(latest["line"])))
     _write(
-        con,
         made.folder / "partners.parquet",
         ["partner_id", "partner_name", "mpn_id", "location_name"],
         out_rows,
@@ -1018,19 +1044,14 @@ def _quoted(value: str) -> str:
     return "'" + (value if len(value) <= 40 else value[:37] + "...") + "'"
 
 
-def _write(
-    con: duckdb.DuckDBPyConnection, path: Path, columns: list[str], rows: Sequence[tuple]
-) -> None:
-    """A small table (text columns) as Parquet, rows in the order given."""
-    names = ", ".join(f"{c} VARCHAR" for c in columns)
-    table = f"out_{path.stem}"
-    con.execute(f"CREATE OR REPLACE TABLE {table} ({names})")
-    if rows:
-        con.executemany(
-            f"INSERT INTO {table} VALUES ({', '.join('?' * len(columns))})",
-            [tuple(None if v is None else str(v) for v in row) for row in rows],
-        )
-    con.execute(f"COPY (SELECT * FROM {table}) TO ? (FORMAT parquet)", [str(path)])
+def _write(path: Path, columns: list[str], rows: Sequence[tuple]) -> None:
+    """A small table of text columns as Parquet, rows in the order given."""
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+    data = {
+        c: pa.array([None if v is None else str(v) for v in vs], pa.string())
+        for c, vs in zip(columns, values, strict=True)
+    }
+    pq.write_table(pa.table(data), path)
 
 
 # -- FCU's own files: given, else kept from the previous load --------------------------------
@@ -1123,7 +1144,7 @@ def _override_tenants(r: _Reader, made: _Made, source: _Source) -> None:
         rows.append(values)
         where.append(origin)
     made_path.unlink()
-    _write(con, made_path, expected, rows)
+    _write(made_path, expected, rows)
     made.origins["tenants.parquet"] = where
 
 
