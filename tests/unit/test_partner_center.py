@@ -400,3 +400,24 @@ def test_the_sample_as_reports_loads_with_the_seven_file_samples_usage(tmp_path)
     )
     database.close()
     assert loaded == expected and len(loaded) > 1000
+
+
+def test_counts_are_whole_numbers_and_an_empty_count_is_zero(loaded, reports):
+    office = reports / "OfficeUsage.csv"
+    text = office.read_text(encoding="utf-8-sig")
+    text = text.replace(
+        "Microsoft Teams,10/1/2026 12:00:00 AM,200,180,",
+        "Microsoft Teams,10/1/2026 12:00:00 AM,200.0,,",
+    )
+    office.write_text(text, encoding="utf-8-sig")
+    outcome = partner_center.load_reports(loaded, reports, "P1")
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    teams = loaded.execute(
+        "SELECT mau, pau FROM feed_usage WHERE workload = 'teams' AND month = '2026-10'"
+    )
+    assert teams == [(0, 200)]
+    office.write_text(text.replace(",200.0,,", ",200.5,,"), encoding="utf-8-sig")
+    outcome = partner_center.load_reports(loaded, reports, "P1")
+    assert [str(p) for p in outcome.problems] == [
+        "OfficeUsage.csv:6: PaidAvailableUnits: '200.5' is not a whole number"
+    ]
