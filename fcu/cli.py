@@ -99,6 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--end-month", default="2026-10")
 
+    s = sub.add_parser(
+        "sync", help="download a partner's reports from Partner Center Insights and load them"
+    )
+    s.add_argument("--partner", help="the partner whose reports these are")
+    s.add_argument(
+        "--with",
+        dest="with_dir",
+        help="folder of the partner's claims.csv, referrals.csv, rate_card.csv (without it, "
+        "those already loaded stay)",
+    )
+    s.add_argument("--sign-in", action="store_true", help="sign in to Partner Center once")
+
     u = sub.add_parser("users", help="list, add, change or remove users")
     usub = u.add_subparsers(dest="users_command", required=True)
     a = usub.add_parser("add", help="add a user, or change one")
@@ -178,6 +190,8 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         return 0
     if args.command == "users":
         return _users(db, args)
+    if args.command == "sync":
+        return _sync(db, args)
     if args.command == "export":
         user = access.require_user(db, args.user)
         data = export.render(db, user, args.table, args.format)
@@ -188,6 +202,29 @@ def _run(db: Database, args: argparse.Namespace) -> int:
             sys.stdout.flush()
         return 0
     return 2
+
+
+def _sync(db: Database, args: argparse.Namespace) -> int:
+    from fcu import sync
+
+    try:
+        if args.sign_in:
+            print(sync.sign_in(lambda text: print(text, file=sys.stderr, flush=True)))
+            return 0
+        if not args.partner:
+            print("Name the partner to sync: --partner ID.", file=sys.stderr)
+            return 2
+        result = sync.sync(db, args.partner, with_dir=args.with_dir, started_by="command line")
+    except sync.SyncError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not result.ok:
+        for problem in result.load.problems if result.load is not None else []:
+            print(problem, file=sys.stderr)
+        print(result.message, file=sys.stderr)
+        return 1
+    print(result.message)
+    return 0
 
 
 def _users(db: Database, args: argparse.Namespace) -> int:

@@ -163,6 +163,23 @@ MIGRATIONS: list[str] = [
     # 2: the sign-in subject (Entra ID's oid, else the provider's sub) a user record is bound
     # to on its first OpenID Connect sign-in; NULL until then (see fcu.users.bind_subject)
     "ALTER TABLE users ADD COLUMN subject VARCHAR",
+    # 3: syncs from the Partner Center Insights API (see fcu.sync): when, what, outcome
+    """
+    CREATE SEQUENCE sync_seq START 1;
+    CREATE TABLE syncs (
+        sync_id     BIGINT PRIMARY KEY DEFAULT nextval('sync_seq'),
+        partner_id  VARCHAR NOT NULL,
+        started_at  TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        started_by  VARCHAR,
+        outcome     VARCHAR NOT NULL,             -- 'loaded' | 'failed'
+        reports     VARCHAR,                      -- the reports downloaded, with their sizes
+        report_rows BIGINT,                       -- rows of the reports loaded
+        seconds     DOUBLE,
+        message     VARCHAR,                      -- a failure's sentence, or the summary's
+        load_id     BIGINT                        -- the load it made (loads.load_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

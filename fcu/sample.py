@@ -1032,7 +1032,7 @@ def write_partner_center_sample(
     with tempfile.TemporaryDirectory(prefix="fcu-sample-pc-") as tmp:
         feed_dir = Path(tmp) / "feed"
         write_sample_feed(feed_dir, tenants=tenants, seed=seed, fmt="parquet", end_month=end_month)
-        con = duckdb.connect(config={"memory_limit": "512MB", "temp_directory": tmp, "threads": 2})
+        con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": tmp, "threads": 2})
         try:
             con.execute("SET enable_progress_bar = false")
             for name in FILES:  # usage is read where it is used; a view holds no parameter
