@@ -8,6 +8,10 @@ cached in bench/.cache/feed-N), all in one run so that the ratios are comparable
   `CREATE TABLE t AS SELECT * FROM read_csv('<file>')` for each of the seven files into a
   fresh file with default settings. One extra, in-process load times each step of
   `fcu.feed.load_feed` and each SQL statement it runs (the "load steps" table).
+- **reports**: the same sample as partner P1's Partner Center reports (`python -m fcu sample
+  --format partner-center`, cached in bench/.cache/reports-N): `python -m fcu --db <fresh
+  file> load reports-N --partner P1` against its own floor, DuckDB's `CREATE TABLE t AS
+  SELECT * FROM read_csv('<file>')` of each of the six files it reads.
 - **Tenants page**: AppTest of dashboard.py signed in (demo mode) as admin@northwind.example,
   an entire-organisation executive of P1; the rerun after the Usage % slider moves (a new
   lower bound each time). Floor: the page's own query alone (`portfolio.tenants(limit=50)` +

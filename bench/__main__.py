@@ -21,13 +21,15 @@ CACHE = ROOT / "bench" / ".cache"
 PY = sys.executable
 EMAIL = "admin@northwind.example"  # an entire-organisation executive (and admin) of P1
 SIZES = (1_000, 10_000, 100_000)
-MEASUREMENTS = ("load", "phases", "pages", "baseline", "first_open", "browse")
+MEASUREMENTS = ("load", "reports", "phases", "pages", "baseline", "first_open", "browse")
 MB = 1024 * 1024
 
 # name -> (description, test on the largest size's results)
 TARGETS = {
     "load_ratio": "load <= 1.5 x floor",
     "load_rss": "load peak < 1.5 GB",
+    "reports_ratio": "reports load <= 1.5 x floor",
+    "reports_rss": "reports load peak < 1.5 GB",
     "tenants_vs_floor": "Tenants rerun <= 2 x floor",
     "baseline_vs_tenants": "baseline >= 10 x Tenants rerun",
     "first_open": "first open <= 1 s (net)",
@@ -93,6 +95,60 @@ def ensure_feed(tenants: int, cache: Path = CACHE) -> Path:
     return folder
 
 
+def ensure_reports(tenants: int, cache: Path = CACHE) -> Path:
+    """bench/.cache/reports-N: the same sample as partner P1's Partner Center reports."""
+    from fcu.sample import PARTNER_CENTER_FILES
+
+    folder = cache / f"reports-{tenants}"
+    if all((folder / name).is_file() for name in PARTNER_CENTER_FILES):
+        return folder
+    partial = cache / f"reports-{tenants}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"  generating the sample of {tenants:,} tenants as reports in {folder} ...", flush=True)
+    subprocess.run(
+        [PY, "-m", "fcu", "sample", "--tenants", str(tenants), "--format", "partner-center"]
+        + ["--out", str(partial)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)
+    return folder
+
+
+def measure_reports_load(
+    tenants: int, load_repeat: int, work: Path, env: dict, cache: Path
+) -> dict:
+    """`python -m fcu load reports-N --partner P1` into a fresh file, against its floor."""
+    reports = ensure_reports(tenants, cache)
+    loads, floors = [], []
+    for i in range(load_repeat):
+        floor_db = work / f"reports-floor-{i}.duckdb"
+        say(f"{tenants:,}: DuckDB floor of the reports {i + 1}/{load_repeat}")
+        floors.append(
+            worker("floor-reports", "--feed", str(reports), "--db", str(floor_db), env=env)
+        )
+        floor_db.unlink(missing_ok=True)
+        db = work / f"reports-{i}.duckdb"
+        say(f"{tenants:,}: python -m fcu load --partner P1 {i + 1}/{load_repeat}")
+        loads.append(
+            run_measured(
+                [PY, "-m", "fcu", "--db", str(db), "load", str(reports), "--partner", "P1"], env=env
+            )
+        )
+        for suffix in ("", ".wal"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return {
+        "reports_floor_s": [r.seconds for r in floors],
+        "reports_floor_rss": max(r.peak_rss for r in floors),
+        "reports_floor_steps": floors[-1].result.get("steps", {}),
+        "reports_load_s": [r.seconds for r in loads],
+        "reports_load_rss": max(r.peak_rss for r in loads),
+    }
+
+
 def load_average() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -132,6 +188,8 @@ def measure_size(
             out["load_s"] = [r.seconds for r in loads]
             out["load_rss"] = max(r.peak_rss for r in loads)
             out["cli_startup_s"] = [r.seconds for r in startups]
+        if "reports" not in skip:
+            out.update(measure_reports_load(tenants, load_repeat, work, env, cache))
         if "phases" not in skip:
             say(f"{tenants:,}: load steps (one more load, in-process, timed per statement)")
             steps_db = work / "steps.duckdb"
@@ -196,6 +254,12 @@ def summary(r: dict) -> dict:
         s["load_ratio"] = s["load_s"] / s["floor_s"]
         s["load_mb"], s["floor_mb"] = r["load_rss"] / MB, r["floor_rss"] / MB
         s["cli_startup"] = med(r.get("cli_startup_s"))
+    if "reports_load_s" in r:
+        s["reports_load_s"] = med(r["reports_load_s"])
+        s["reports_floor_s"] = med(r["reports_floor_s"])
+        s["reports_ratio"] = s["reports_load_s"] / s["reports_floor_s"]
+        s["reports_load_mb"] = r["reports_load_rss"] / MB
+        s["reports_floor_mb"] = r["reports_floor_rss"] / MB
     p = r.get("pages")
     if p:
         for key in ("tenants_rerun", "query", "bare_rerun", "filter_options", "kpis"):
@@ -235,6 +299,8 @@ def verdict(s: dict) -> dict[str, bool]:
     checks = {
         "load_ratio": lambda: s["load_ratio"] <= 1.5,
         "load_rss": lambda: s["load_mb"] < 1536,
+        "reports_ratio": lambda: s["reports_ratio"] <= 1.5,
+        "reports_rss": lambda: s["reports_load_mb"] < 1536,
         "tenants_vs_floor": lambda: s["tenants_vs_floor"] <= 2,
         "baseline_vs_tenants": lambda: s["baseline_vs_tenants"] >= 10,
         "first_open": lambda: s["first_open"] <= 1,
@@ -259,6 +325,11 @@ ROWS = [
     ("  of which CLI start-up (python -m fcu --help)", "cli_startup", "s", None),
     ("load: peak RSS fcu load", "load_mb", "MB", "load_rss"),
     ("load: peak RSS floor", "floor_mb", "MB", None),
+    ("reports: python -m fcu load --partner P1", "reports_load_s", "s", None),
+    ("reports: DuckDB floor (read_csv CTAS)", "reports_floor_s", "s", None),
+    ("reports: ratio to floor", "reports_ratio", "x", "reports_ratio"),
+    ("reports: peak RSS fcu load --partner", "reports_load_mb", "MB", "reports_rss"),
+    ("reports: peak RSS floor", "reports_floor_mb", "MB", None),
     ("Tenants: visible tenants (P1, entire org)", "visible", "n", None),
     ("Tenants: rerun after slider change", "tenants_rerun", "ms", None),
     ("  floor: kpis + tenants(limit=50)", "query", "ms", None),
@@ -354,6 +425,9 @@ def steps_table(results: list[dict]) -> str:
         if "floor_steps" in r:
             floor = ", ".join(f"{k} {v:.2f} s" for k, v in r["floor_steps"].items())
             lines.append(f"  floor per file (last run): {floor}")
+        if "reports_floor_steps" in r:
+            floor = ", ".join(f"{k} {v:.2f} s" for k, v in r["reports_floor_steps"].items())
+            lines.append(f"  reports floor per file (last run): {floor}")
     return "\n".join(lines)
 
 

@@ -51,6 +51,26 @@ def floor(feed: str, db_file: str) -> dict:
     return {"steps": steps}
 
 
+def floor_reports(folder: str, db_file: str) -> dict:
+    """The floor of a Partner Center load: the same CREATE TABLE AS read_csv, default
+    settings, of each report and FCU file that `fcu sample --format partner-center` writes."""
+    import duckdb
+
+    from fcu.sample import PARTNER_CENTER_FILES
+
+    con = duckdb.connect(db_file)
+    steps = {}
+    for i, name in enumerate(PARTNER_CENTER_FILES):
+        seconds, _ = _timed(
+            con.execute,
+            f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?)",
+            [str(Path(folder) / name)],
+        )
+        steps[name] = seconds
+    con.close()
+    return {"steps": steps}
+
+
 class _TimedCursor:
     """A cursor that records how long each statement (and the fetch of its result) takes."""
 
@@ -364,7 +384,16 @@ def browse(db_file: str, email: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.worker")
     p.add_argument(
-        "command", choices=("floor", "load-steps", "pages", "baseline", "first-open", "browse")
+        "command",
+        choices=(
+            "floor",
+            "floor-reports",
+            "load-steps",
+            "pages",
+            "baseline",
+            "first-open",
+            "browse",
+        ),
     )
     p.add_argument("--feed")
     p.add_argument("--db")
@@ -374,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.command == "floor":
         out = floor(args.feed, args.db)
+    elif args.command == "floor-reports":
+        out = floor_reports(args.feed, args.db)
     elif args.command == "load-steps":
         out = load_steps(args.feed, args.db)
     elif args.command == "pages":

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fcu import access, export, feed, users
+from fcu import access, export, feed, partner_center, users
 from fcu.access import AccessDenied, User
 from fcu.db import Database, DatabaseError
 
@@ -80,13 +80,36 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("load", help="check and load a feed folder (all or nothing)")
     s.add_argument("folder")
+    s.add_argument(
+        "--partner",
+        help="the folder holds this partner's Partner Center reports (OfficeUsage, EMSUsage, "
+        "CustomersAndTenants) beside its claims.csv, referrals.csv and rate_card.csv",
+    )
 
     s = sub.add_parser("sample", help="write a deterministic sample feed")
     s.add_argument("--tenants", type=int, required=True)
     s.add_argument("--seed", type=int, default=SAMPLE_SEED)
     s.add_argument("--out", required=True)
-    s.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    s.add_argument(
+        "--format",
+        choices=("csv", "parquet", "partner-center"),
+        default="csv",
+        help="partner-center: partner P1's OfficeUsage, EMSUsage and CustomersAndTenants "
+        "reports with its claims, referrals and rate card (load with --partner P1)",
+    )
     s.add_argument("--end-month", default="2026-10")
+
+    s = sub.add_parser(
+        "sync", help="download a partner's reports from Partner Center Insights and load them"
+    )
+    s.add_argument("--partner", help="the partner whose reports these are")
+    s.add_argument(
+        "--with",
+        dest="with_dir",
+        help="folder of the partner's claims.csv, referrals.csv, rate_card.csv (without it, "
+        "those already loaded stay)",
+    )
+    s.add_argument("--sign-in", action="store_true", help="sign in to Partner Center once")
 
     u = sub.add_parser("users", help="list, add, change or remove users")
     usub = u.add_subparsers(dest="users_command", required=True)
@@ -113,18 +136,25 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
     args = _parser().parse_args(argv)
     if args.command == "sample":
-        from fcu.sample import write_sample_feed
+        from fcu.sample import write_partner_center_sample, write_sample_feed
 
-        rows = write_sample_feed(
-            args.out,
-            tenants=args.tenants,
-            seed=args.seed,
-            fmt=args.format,
-            end_month=args.end_month,
-        )
+        if args.format == "partner-center":
+            rows = write_partner_center_sample(
+                args.out, tenants=args.tenants, seed=args.seed, end_month=args.end_month
+            )
+        else:
+            rows = write_sample_feed(
+                args.out,
+                tenants=args.tenants,
+                seed=args.seed,
+                fmt=args.format,
+                end_month=args.end_month,
+            )
         for name, count in rows.items():
-            print(f"{name:<18}{count:>14,} rows")
+            print(f"{name:<24}{count:>14,} rows")
         print(f"Sample feed written to {args.out}")
+        if args.format == "partner-center":
+            print(f"Load it with: python -m fcu load {args.out} --partner P1")
         return 0
     try:
         db = Database(args.db)
@@ -145,7 +175,12 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         print(init(db, tenants=args.tenants))
         return 0
     if args.command == "load":
-        result = feed.load_feed(db, args.folder, loaded_by="command line")
+        if args.partner is not None:
+            result = partner_center.load_reports(
+                db, args.folder, args.partner, loaded_by="command line"
+            )
+        else:
+            result = feed.load_feed(db, args.folder, loaded_by="command line")
         if not result.ok:
             for problem in result.problems:
                 print(problem, file=sys.stderr)
@@ -155,6 +190,8 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         return 0
     if args.command == "users":
         return _users(db, args)
+    if args.command == "sync":
+        return _sync(db, args)
     if args.command == "export":
         user = access.require_user(db, args.user)
         data = export.render(db, user, args.table, args.format)
@@ -165,6 +202,29 @@ def _run(db: Database, args: argparse.Namespace) -> int:
             sys.stdout.flush()
         return 0
     return 2
+
+
+def _sync(db: Database, args: argparse.Namespace) -> int:
+    from fcu import sync
+
+    try:
+        if args.sign_in:
+            print(sync.sign_in(lambda text: print(text, file=sys.stderr, flush=True)))
+            return 0
+        if not args.partner:
+            print("Name the partner to sync: --partner ID.", file=sys.stderr)
+            return 2
+        result = sync.sync(db, args.partner, with_dir=args.with_dir, started_by="command line")
+    except sync.SyncError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not result.ok:
+        for problem in result.load.problems if result.load is not None else []:
+            print(problem, file=sys.stderr)
+        print(result.message, file=sys.stderr)
+        return 1
+    print(result.message)
+    return 0
 
 
 def _users(db: Database, args: argparse.Namespace) -> int:

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from fcu import feed
+from fcu import feed, partner_center
 from fcu.access import MASK, User, ensure_admin, ensure_operator, is_operator
 from fcu.db import Database
 from fcu.feed import FeedError, LoadResult, Problem, Progress
+from fcu.partner_center import PartnerCenterLoad
 
 HISTORY_COLUMNS = [
     "load_id",
@@ -48,21 +49,56 @@ def load_upload(
     if not files:
         raise FeedError("Choose the feed's files (or a zip of them) first, then load.")
     with tempfile.TemporaryDirectory(prefix="fcu-upload-") as tmp:
-        folder = Path(tmp) / "feed"
-        loose: dict[str, bytes] = {}
-        for name, content in files:
-            if name.lower().endswith(".zip") or content[:4] == ZIP_MAGIC:
-                feed.extract_upload(content, folder)
-            elif Path(name).name in loose:
-                raise feed.FeedError(
-                    f"{Path(name).name} was uploaded twice. Keep one copy and upload again."
-                )
-            else:
-                loose[Path(name).name] = content
-        if loose:
-            feed.extract_upload(loose, folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = _unpack(files, Path(tmp) / "feed")
         return feed.load_feed(db, folder, loaded_by=user.email, progress=progress)
+
+
+def load_reports_upload(
+    db: Database,
+    user: User,
+    files: Sequence[tuple[str, bytes]],
+    partner_id: str,
+    *,
+    progress: Progress | None = None,
+) -> PartnerCenterLoad:
+    """As load_upload, for a partner's Partner Center reports (and its claims, referrals
+    and rate card): see ``partner_center.load_reports``."""
+    ensure_operator(user)
+    if not files:
+        raise FeedError("Choose the reports (or a zip of them) first, then load.")
+    if not partner_id:
+        raise FeedError("Choose the partner whose reports these are, then load.")
+    with tempfile.TemporaryDirectory(prefix="fcu-upload-") as tmp:
+        folder = _unpack(files, Path(tmp) / "reports", partner_center.accepts)
+        return partner_center.load_reports(
+            db, folder, partner_id, loaded_by=user.email, progress=progress
+        )
+
+
+def _unpack(files: Sequence[tuple[str, bytes]], folder: Path, accept=None) -> Path:
+    """Zips unpacked (their members that ``accept`` takes), other files kept by name."""
+    loose: dict[str, bytes] = {}
+    for name, content in files:
+        if name.lower().endswith(".zip") or content[:4] == ZIP_MAGIC:
+            feed.extract_upload(content, folder, accept)
+        elif Path(name).name in loose:
+            raise feed.FeedError(
+                f"{Path(name).name} was uploaded twice. Keep one copy and upload again."
+            )
+        else:
+            loose[Path(name).name] = content
+    if loose:
+        feed.extract_upload(loose, folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def partner_choices(db: Database) -> list[str]:
+    """The partners an operator may load reports for: those with users or in the feed."""
+    sql = "SELECT partner_id FROM users"
+    if db.table_exists("feed_partners"):
+        sql += " UNION SELECT partner_id FROM feed_partners"
+    return [p for (p,) in db.execute(f"SELECT DISTINCT partner_id FROM ({sql}) ORDER BY 1") if p]
 
 
 def problems_frame(problems: Sequence[Problem]) -> pd.DataFrame:

@@ -983,3 +983,210 @@ def _country_index(code: str) -> int:
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]", "", ascii_text.lower())
+
+
+# --------------------------------------------------------------------------------------------
+# The same sample as Partner Center's reports
+# --------------------------------------------------------------------------------------------
+
+# The sample's workloads as OfficeUsage names them (spellings vary on purpose; copilot's name
+# is one FCU does not know, so it loads as a workload of its own). EMSUsage gives intune,
+# entra_id and purview; the sample's other workloads are in neither report.
+PARTNER_CENTER_NAMES = {
+    "exchange": "Exchange",
+    "sharepoint": "SharePoint Online",
+    "onedrive": "OneDrive for Business",
+    "teams": "Teams",
+    "m365_apps": "Microsoft 365 Apps for enterprise",
+    "copilot": "Microsoft 365 Copilot",
+}
+_EMS = (("AADP", "entra_id"), ("Intune", "intune"), ("Azip", "purview"))
+PARTNER_CENTER_FILES = (
+    "OfficeUsage.csv",
+    "EMSUsage.csv",
+    "CustomersAndTenants.csv",
+    "claims.csv",
+    "referrals.csv",
+    "rate_card.csv",
+)
+
+
+def write_partner_center_sample(
+    out_dir: str | Path, tenants: int, seed: int = 7, end_month: str = "2026-10"
+) -> dict[str, int]:
+    """Write the sample of ``write_sample_feed`` as partner P1's Partner Center reports.
+
+    OfficeUsage.csv (ISO months, about 3 % of tenants' rows repeated under a second MPN and
+    flagged IsDuplicateRowForPGA), EMSUsage.csv (US dates with a time; every fifth tenant's
+    units split over two subscriptions), CustomersAndTenants.csv, and P1's claims.csv,
+    referrals.csv and rate_card.csv in FCU's form, on the workloads the reports give. Load it
+    with ``python -m fcu load DIR --partner P1``. Returns rows per file name.
+    """
+    from fcu.partner_center import workload_key  # the key an unknown name loads as
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = {k: workload_key(n)[0] for k, n in PARTNER_CENTER_NAMES.items()}
+    keys.update({k: k for _, k in _EMS})
+    pid, pname, *_ = PARTNERS[0]
+    with tempfile.TemporaryDirectory(prefix="fcu-sample-pc-") as tmp:
+        feed_dir = Path(tmp) / "feed"
+        write_sample_feed(feed_dir, tenants=tenants, seed=seed, fmt="parquet", end_month=end_month)
+        con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": tmp, "threads": 2})
+        try:
+            con.execute("SET enable_progress_bar = false")
+            for name in FILES:  # usage is read where it is used; a view holds no parameter
+                path = str(feed_dir / f"{name}.parquet").replace("'", "''")
+                kind = "VIEW" if name == "usage" else "TABLE"
+                con.execute(f"CREATE {kind} {name} AS SELECT * FROM read_parquet('{path}')")
+            return _partner_center_files(con, out, keys, pid, pname)
+        finally:
+            con.close()
+
+
+def _partner_center_files(
+    con: duckdb.DuckDBPyConnection, out: Path, keys: dict[str, str], pid: str, pname: str
+) -> dict[str, int]:
+    import pycountry
+
+    con.execute("CREATE TABLE names (workload VARCHAR, name VARCHAR, key VARCHAR)")
+    con.executemany(
+        "INSERT INTO names VALUES (?, ?, ?)",
+        [(k, PARTNER_CENTER_NAMES.get(k), key) for k, key in keys.items()],
+    )
+    con.execute("CREATE TABLE markets (country VARCHAR, market VARCHAR)")
+    con.executemany(
+        "INSERT INTO markets VALUES (?, ?)",
+        [(c[0], pycountry.countries.get(alpha_2=c[0]).name) for c in _COUNTRIES],
+    )
+    # Each tenant of P1's: its position, the MPN it is attributed to (that of P1's first
+    # active claim on it, else one of P1's locations) and a second MPN for repeated rows.
+    con.execute(
+        "CREATE TABLE pc_tenants AS SELECT t.rowid AS n, t.*, mk.market, "
+        "CASE t.segment WHEN 'education' THEN 'Education' WHEN 'government' THEN 'Government' "
+        "WHEN 'commercial' THEN CASE WHEN t.eligible_licenses < 300 THEN 'SMB' "
+        "ELSE 'Enterprise' END END AS customer_segment, "
+        "coalesce(c.mpn_id, l.mpns[1 + t.rowid % len(l.mpns)]) AS mpn, "
+        "l.mpns[1 + (t.rowid + 1) % len(l.mpns)] AS second_mpn, "
+        "t.rowid % 33 = 5 AS repeated, t.rowid % 5 = 2 AS two_subscriptions, "
+        "1000000 + t.rowid AS tpid "
+        "FROM tenants t JOIN markets mk USING (country) "
+        "CROSS JOIN (SELECT list(mpn_id ORDER BY mpn_id) AS mpns FROM partners "
+        "WHERE partner_id = ?) l LEFT JOIN (SELECT tenant_id, min(mpn_id) AS mpn_id FROM claims "
+        f"WHERE partner_id = ? AND status IN ({', '.join(map(repr, CLAIM_STATUSES[:3]))}) "
+        "GROUP BY ALL) c USING (tenant_id)",
+        [pid, pid],
+    )
+    con.execute(
+        "CREATE TABLE locations AS SELECT mpn_id, location_name FROM partners WHERE partner_id = ?",
+        [pid],
+    )
+    counts: dict[str, int] = {}
+
+    def write(name: str, sql: str, params: list | None = None) -> None:
+        path = out / name
+        path.unlink(missing_ok=True)
+        done = con.execute(
+            f"COPY ({sql}) TO ? (HEADER, DELIMITER ',')", [*(params or []), str(path)]
+        )
+        counts[name] = int(done.fetchone()[0])
+
+    office = (
+        "SELECT t.tenant_id AS CustomerTenantId, t.tpid AS CustomerTpid, nm.name AS WorkloadName, "
+        "u.month || '-01' AS Month, u.pau AS PaidAvailableUnits, u.mau AS MonthlyActiveUsers, "
+        "t.tenant_name AS CustomerName, t.market AS CustomerMarket, "
+        "t.customer_segment AS CustomerSegment, {mpn} AS MPNId, ? AS PartnerName, "
+        "loc.location_name AS PartnerLocation, 'CPOR' AS PartnerAttributionType, "
+        "{flag} AS IsDuplicateRowForPGA, t.n, nm.workload AS w, u.month AS m, {order} AS o "
+        "FROM usage u JOIN names nm ON nm.workload = u.workload AND nm.name IS NOT NULL "
+        "JOIN pc_tenants t USING (tenant_id) JOIN locations loc ON loc.mpn_id = {mpn} {where}"
+    )
+    first = office.format(mpn="t.mpn", flag="'False'", order="0", where="")
+    again = office.format(mpn="t.second_mpn", flag="'True'", order="1", where="WHERE t.repeated")
+    columns = (
+        "CustomerTenantId, CustomerTpid, WorkloadName, Month, PaidAvailableUnits, "
+        "MonthlyActiveUsers, CustomerName, CustomerMarket, CustomerSegment, MPNId, PartnerName, "
+        "PartnerLocation, PartnerAttributionType, IsDuplicateRowForPGA"
+    )
+    write(
+        "OfficeUsage.csv",
+        f"SELECT {columns} FROM ({first} UNION ALL {again}) ORDER BY n, w, m, o",
+        [pname, pname],
+    )
+
+    ems_units = ", ".join(
+        f"coalesce(sum(u.pau) FILTER (WHERE u.workload = '{key}'), 0) AS {p}_pau, "
+        f"coalesce(sum(u.mau) FILTER (WHERE u.workload = '{key}'), 0) AS {p}_mau"
+        for p, key in _EMS
+    )
+    # one subscription, or two splitting every count (the first gets the odd unit)
+    share = "CASE WHEN s.k = 1 THEN ({c} + {c} % 2) // 2 ELSE {c} // 2 END"
+    report_name = {"pau": "PaidAvailableUnits", "mau": "MonthlyActiveUsers"}
+    per_sub = ", ".join(
+        f"CASE WHEN t.two_subscriptions THEN {share.format(c=f'e.{p}_{what}')} "
+        f"ELSE e.{p}_{what} END AS {p}{report_name[what]}"
+        for what in ("pau", "mau")
+        for p, _ in _EMS
+    )
+    ems = (
+        "WITH e AS (SELECT u.tenant_id, u.month, "
+        f"{ems_units} FROM usage u WHERE u.workload IN ('entra_id', 'intune', 'purview') "
+        "GROUP BY ALL), subs AS (SELECT * FROM (VALUES (1), (2)) v(k)) "
+        "SELECT lower(printf('%08x-0000-4000-8000-%012x', t.tpid, s.k)) AS SubscriptionId, "
+        "'2024-11-01' AS SubscriptionStartDate, '2027-10-31' AS SubscriptionEndDate, "
+        "'Active' AS SubscriptionStatus, "
+        "CAST(CAST(substr(e.month, 6, 2) AS INTEGER) AS VARCHAR) || '/1/' || "
+        "substr(e.month, 1, 4) || ' 12:00:00 AM' AS Month, "
+        "CASE s.k WHEN 1 THEN 'Enterprise Mobility + Security E3' "
+        "ELSE 'Enterprise Mobility + Security E5' END AS SKU, "
+        "CASE s.k WHEN 1 THEN 'efccb6f7-5641-4e0e-bd10-b4976e1bf68e' "
+        "ELSE 'b05e124f-c7cc-45a0-a6aa-8cf78c946968' END AS SKUId, 'Paid' AS FreeVsPaidSKU, "
+        "'Indirect' AS SalesModel, 'CSP' AS DetailedSalesModel, t.tenant_name AS CustomerName, "
+        "t.tenant_id AS CustomerTenantId, t.tpid AS CustomerTpid, "
+        "t.customer_segment AS CustomerSegment, t.market AS CustomerMarket, t.mpn AS MPNId, "
+        "? AS PartnerName, loc.location_name AS PartnerLocation, 'CPOR' AS PartnerAttachType, "
+        f"'Direct' AS PartnerHierarchy, {per_sub}, "
+        "greatest(AADPPaidAvailableUnits, IntunePaidAvailableUnits, AzipPaidAvailableUnits) "
+        "AS PaidAvailableUnits, greatest(AADPMonthlyActiveUsers, IntuneMonthlyActiveUsers, "
+        "AzipMonthlyActiveUsers) AS MonthlyActiveUsers "
+        "FROM e JOIN pc_tenants t USING (tenant_id) JOIN locations loc ON loc.mpn_id = t.mpn "
+        "JOIN subs s ON s.k = 1 OR t.two_subscriptions ORDER BY t.n, s.k, e.month"
+    )
+    ems_columns = (
+        "SubscriptionId, SubscriptionStartDate, SubscriptionEndDate, SubscriptionStatus, "
+        "Month, SKU, SKUId, FreeVsPaidSKU, SalesModel, DetailedSalesModel, CustomerName, "
+        "CustomerTenantId, CustomerTpid, CustomerSegment, CustomerMarket, MPNId, PartnerName, "
+        "PartnerLocation, PartnerAttachType, PartnerHierarchy, PaidAvailableUnits, "
+        "MonthlyActiveUsers, AADPPaidAvailableUnits, IntunePaidAvailableUnits, "
+        "AzipPaidAvailableUnits, AADPMonthlyActiveUsers, IntuneMonthlyActiveUsers, "
+        "AzipMonthlyActiveUsers"
+    )
+    write("EMSUsage.csv", f"SELECT {ems_columns} FROM ({ems})", [pname])
+    write(
+        "CustomersAndTenants.csv",
+        "SELECT tenant_id AS CustomerTenantId, tenant_domain AS TenantDomainName, "
+        "country AS CustomerTenantCountry, tenant_name AS CustomerName FROM pc_tenants ORDER BY n",
+    )
+    write(
+        "claims.csv",
+        "SELECT c.claim_id, c.tenant_id, nm.key AS workload, c.partner_id, c.mpn_id, c.status, "
+        "c.submitted_on, c.approved_on FROM claims c JOIN names nm USING (workload) "
+        "WHERE c.partner_id = ? ORDER BY c.claim_id",
+        [pid],
+    )
+    write(
+        "referrals.csv",
+        "SELECT rfa_id, tenant_id, partner_id, mpn_id, assigned_at, array_to_string(ws, ';') "
+        "AS workloads, au_pct, source FROM (SELECT r.*, list_filter(list_transform("
+        "string_split(r.workloads, ';'), lambda w: map_extract_value(m.m, w)), "
+        "lambda x: x IS NOT NULL) "
+        "AS ws FROM referrals r, (SELECT map(list(workload), list(key)) AS m FROM names) m "
+        "WHERE r.partner_id = ?) WHERE len(ws) > 0 ORDER BY rfa_id",
+        [pid],
+    )
+    write(
+        "rate_card.csv",
+        "SELECT nm.key AS workload, r.rate_per_unit, r.max_earning, r.min_pau FROM rate_card r "
+        "JOIN names nm USING (workload) ORDER BY nm.key",
+    )
+    return {name: counts[name] for name in PARTNER_CENTER_FILES}

@@ -19,6 +19,9 @@ OPERATORS_ONLY = (
 )
 
 
+REPORTS = "Partner Center reports"
+
+
 def upload() -> bool:
     """The upload and its outcome; True when a load was just refused (its problems shown)."""
     st.caption(
@@ -28,30 +31,50 @@ def upload() -> bool:
         "is listed below by file, line and column: fix them and upload again. A good feed "
         f"replaces the previous one for everyone. Uploads up to {limit_mb:,} MB."
     )
+    source = st.radio(
+        "The upload holds", ["FCU's feed files", REPORTS], horizontal=True, key=keys.DATA_SOURCE
+    )
+    partner = None
+    if source == REPORTS:
+        st.caption(
+            "A partner's OfficeUsage and EMSUsage reports (and CustomersAndTenants) from "
+            "Partner Center Insights, as downloaded (CSV or TSV), with its claims.csv, "
+            "referrals.csv and rate_card.csv (those not given stay as loaded). The reports "
+            "become the whole feed: this partner's tenants, usage and MPN locations."
+        )
+        partner = st.selectbox(
+            "Partner whose reports these are", loads.partner_choices(db), key=keys.DATA_PARTNER
+        )
     uploads = st.file_uploader(
-        "Feed files or a zip of them",
-        type=["zip", "csv", "parquet"],
+        "Feed files or a zip of them" if partner is None else "Reports or a zip of them",
+        type=["zip", "csv", "parquet"] + (["tsv", "txt"] if partner is not None else []),
         accept_multiple_files=True,
         key=keys.DATA_UPLOAD,
     )
     if not st.button("Check and load", type="primary", disabled=not uploads):
         return False
     bar = st.progress(0.0, text="Starting")
+    files = [(f.name, f.getvalue()) for f in uploads]
+
+    def shown(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text)
+
     try:
-        result = loads.load_upload(
-            db,
-            user,
-            [(f.name, f.getvalue()) for f in uploads],
-            progress=lambda fraction, text: bar.progress(min(max(fraction, 0.0), 1.0), text),
-        )
+        if partner is None:
+            outcome = loads.load_upload(db, user, files, progress=shown)
+        else:
+            outcome = loads.load_reports_upload(db, user, files, partner, progress=shown)
     except FeedError as exc:
         bar.empty()
         st.error(tables.plain(exc))
         return False
     bar.progress(1.0, text="Done")
+    result = outcome if partner is None else outcome.result
     if result.ok:
         clear_caches()
         st.success(f"Feed loaded in {result.seconds:.1f} s. Current month: {result.current_month}.")
+        if partner is not None:
+            st.code(outcome.summary(), language=None)
         return False
     st.error(
         f"Feed refused: {result.problem_count:,} problem(s); nothing was changed. "

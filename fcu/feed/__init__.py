@@ -82,17 +82,25 @@ MAX_EXPANDED_MB = int(os.environ.get("FCU_MAX_EXPANDED_MB", "8192"))
 Progress = Callable[[float, str], None]
 # A reader of one source: fills the stg_<file> tables through the cursor, saying its steps.
 Reader = Callable[[duckdb.DuckDBPyConnection, Progress], Staged]
+# Given the feed's problems: the same named in another format's terms, with that format's
+# own problems added, and how many it added (listed or not). See load_feed.
+Explain = Callable[[list[Problem]], tuple[list[Problem], int]]
 
 log = logging.getLogger("fcu")
 
 
-def extract_upload(data: bytes | dict[str, bytes], into: Path) -> Path:
+def extract_upload(
+    data: bytes | dict[str, bytes],
+    into: Path,
+    accept: Callable[[str], bool] | None = None,
+) -> Path:
     """Write an uploaded zip (or {file name: bytes}) into a folder; return that folder.
+    ``accept`` says which of a zip's file names to take (default: the feed's file names).
 
     Raises FeedError (a sentence) for a zip that cannot be read, expands past the limits,
     or holds a feed file twice (also when the folder already holds it from another upload).
     """
-    return upload.unpack(data, into, max_expanded_mb=MAX_EXPANDED_MB)
+    return upload.unpack(data, into, max_expanded_mb=MAX_EXPANDED_MB, accept=accept)
 
 
 def load_feed(
@@ -101,14 +109,28 @@ def load_feed(
     *,
     loaded_by: str = "command line",
     progress: Progress | None = None,
+    source: str | None = None,
+    explain: Explain | None = None,
 ) -> LoadResult:
-    """Check and load a feed folder; all or nothing. Records the attempt in ``loads``."""
+    """Check and load a feed folder; all or nothing. Records the attempt in ``loads``.
+
+    A reader of another format (``fcu.partner_center``) that wrote the folder passes what
+    the load is recorded as coming from (``source``) and ``explain`` (see ``Explain``), so
+    that every problem names the file and line the partner has.
+    """
     folder = Path(folder)
 
     def read(cur: duckdb.DuckDBPyConnection, say: Progress) -> Staged:
         return staging.read_folder(cur, folder, say)
 
-    return load_staged(db, read, source=str(folder), loaded_by=loaded_by, progress=progress)
+    return load_staged(
+        db,
+        read,
+        source=source or str(folder),
+        loaded_by=loaded_by,
+        progress=progress,
+        explain=explain,
+    )
 
 
 def load_staged(
@@ -118,6 +140,7 @@ def load_staged(
     source: str,
     loaded_by: str,
     progress: Progress | None = None,
+    explain: Explain | None = None,
 ) -> LoadResult:
     """Check and load what ``read`` stages from ``source``; all or nothing, recorded in
     ``loads``. ``read(cursor, say)`` is a reader of one source (``staging.read_folder`` for
@@ -136,7 +159,7 @@ def load_staged(
     if not db.feed_lock.acquire(blocking=False):
         raise FeedError("Another feed load is running. Wait for it to finish, then try again.")
     try:
-        result = _load_locked(db, read, say, result)
+        result = _load_locked(db, read, say, result, explain)
     finally:
         db.feed_lock.release()
     say(1.0, "Done")
@@ -152,7 +175,9 @@ def load_staged(
     return result
 
 
-def _load_locked(db: Database, read: Reader, say: Progress, result: LoadResult) -> LoadResult:
+def _load_locked(
+    db: Database, read: Reader, say: Progress, result: LoadResult, explain: Explain | None = None
+) -> LoadResult:
     cur = db.cursor()
     try:
         staging.drop_staging(cur)
@@ -185,6 +210,9 @@ def _load_locked(db: Database, read: Reader, say: Progress, result: LoadResult) 
         found, count = rules.check_staged(cur, staged, listed_per_rule=MAX_LISTED_PER_RULE)
         problems += found
         total += count
+        if explain is not None:
+            problems, added = explain(problems)
+            total += added
 
         if problems:
             staging.drop_staging(cur)

@@ -146,7 +146,7 @@ def problem_order(p: Problem) -> tuple:
     """Problems in contract file order, whole-file problems first, then by line."""
     order = [f"{s.name}." for s in CONTRACT]
     rank = next((i for i, prefix in enumerate(order) if p.file.startswith(prefix)), 99)
-    return (rank, p.line is not None, p.line or 0, p.column or "", p.message)
+    return (rank, p.file, p.line is not None, p.line or 0, p.column or "", p.message)
 
 
 # -- the staging tables: what a reader hands the rules -------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from fcu.feed.contract import CONTRACT, FeedError
@@ -19,8 +20,16 @@ _RATIO_FREE = 10 << 20
 _CHUNK = 1 << 20
 
 
-def unpack(data: bytes | dict[str, bytes], into: Path, *, max_expanded_mb: int) -> Path:
+def unpack(
+    data: bytes | dict[str, bytes],
+    into: Path,
+    *,
+    max_expanded_mb: int,
+    accept: Callable[[str], bool] | None = None,
+) -> Path:
     """Write an uploaded zip (or {file name: bytes}) into a folder; return that folder.
+
+    ``accept`` says which of a zip's file names to take (default: the feed's file names).
 
     Raises FeedError (a sentence) for a zip that cannot be read, expands past the limits,
     or holds a feed file twice (also when the folder already holds it from another upload).
@@ -39,7 +48,7 @@ def unpack(data: bytes | dict[str, bytes], into: Path, *, max_expanded_mb: int) 
             budget = max_expanded_mb << 20
             for info in archive.infolist():
                 base = Path(info.filename).name
-                if base not in wanted or info.is_dir():
+                if info.is_dir() or not (accept(base) if accept else base in wanted):
                     continue
                 target = into / base
                 if target.exists():

@@ -33,6 +33,8 @@ REFERRAL_MESSAGE = "fcu_referrals_message"  # (kind, text) after accept/decline/
 # Earnings, Data and Admin pages
 EARNINGS_TARGET = "fcu_earnings_target"  # what-if target Usage %
 DATA_UPLOAD = "fcu_data_upload"
+DATA_SOURCE = "fcu_data_source"  # what an upload holds: FCU's feed or Partner Center reports
+DATA_PARTNER = "fcu_data_partner"  # whose Partner Center reports
 DATA_RESULT = "fcu_data_result"  # the last upload's outcome, shown once
 ADMIN_EDIT = "fcu_admin_edit"  # email of the user being edited ('' for a new one)
 ADMIN_MESSAGE = "fcu_admin_message"  # (kind, text) after a save or removal

@@ -1,0 +1,335 @@
+"""`python -m fcu sync` against a local HTTP server of the tests' own that answers like the
+Partner Center Insights API: ScheduledQueries and ScheduledReport (created once, found by
+name afterwards), the latest execution (Pending before Completed), and the report file at
+its reportAccessSecureLink; and its failures: 401, 429 with Retry-After, 5xx, a report
+still running, a download cut off mid-way, a malformed file. Each failure ends in a
+sentence and loads nothing; the reports are tests/data/partner_center's, whose figures
+tests/unit/test_partner_center.py derives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.parse
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from fcu import export, sync
+from fcu.access import get_user
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = ROOT / "tests" / "data" / "partner_center"
+TOKEN = "secret-token-7f3a"
+BASE = "/insights/v1/mpn"
+ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
+
+
+class Insights:
+    """What the server knows and how it misbehaves (set by each test)."""
+
+    def __init__(self) -> None:
+        self.files = {
+            "OfficeUsage": (REPORTS / "OfficeUsage.csv").read_bytes(),
+            "EMSUsage": (REPORTS / "EMSUsage.tsv").read_bytes(),
+            "CustomersAndTenants": (REPORTS / "CustomersAndTenants.csv").read_bytes(),
+        }
+        self.queries: dict[str, dict] = {}
+        self.reports: dict[str, dict] = {}
+        self.pending = Counter({"OfficeUsage": 2, "EMSUsage": 1})  # Pending answers first
+        self.faults: list[tuple[str, int, dict]] = []  # (path part, status, headers), in order
+        self.cuts = Counter()  # downloads to cut off mid-way, per dataset
+        self.calls: list[tuple[str, str, bool]] = []  # method, path, with a token
+
+    def fault(self, path: str) -> tuple[int, dict] | None:
+        for i, (part, status, headers) in enumerate(self.faults):
+            if part in path:
+                del self.faults[i]
+                return status, headers
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    state: Insights
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: bytes, headers: dict | None = None) -> None:
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, value: list) -> None:
+        body = json.dumps({"Value": value, "TotalCount": len(value), "StatusCode": 200})
+        self._send(200, body.encode(), {"Content-Type": "application/json"})
+
+    def _handle(self, method: str) -> None:
+        state = self.state
+        auth = self.headers.get("Authorization", "")
+        state.calls.append((method, self.path, TOKEN in auth))
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        if url.path.startswith("/download/"):
+            return self._download(url.path.rsplit("/", 1)[1].split(".")[0])
+        fault = state.fault(url.path)
+        if fault:
+            return self._send(fault[0], b'{"Message": "no"}', fault[1])
+        if auth != f"Bearer {TOKEN}":
+            return self._send(401, b'{"Message": "Unauthorized"}')
+        path = url.path.removeprefix(BASE + "/")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+        if path == "ScheduledQueries" and method == "GET":
+            name = query.get("queryName", [""])[0]
+            return self._json([q for q in state.queries.values() if q["Name"] == name])
+        if path == "ScheduledQueries" and method == "POST":
+            made = {"QueryId": f"q{len(state.queries) + 1}", **body}
+            state.queries[made["QueryId"]] = made
+            return self._json([made])
+        if path == "ScheduledReport" and method == "GET":
+            return self._json(list(state.reports.values()))
+        if path == "ScheduledReport" and method == "POST":
+            made = {"ReportId": f"r{len(state.reports) + 1}", "ReportStatus": "Active", **body}
+            state.reports[made["ReportId"]] = made
+            return self._json([made])
+        if path.startswith("ScheduledReport/execution/"):
+            report = state.reports[path.rsplit("/", 1)[1]]
+            dataset = report["ReportName"].removeprefix("FCU ")
+            if state.pending[dataset] > 0:
+                state.pending[dataset] -= 1
+                return self._json([{"ExecutionId": "e1", "ExecutionStatus": "Pending"}])
+            host = f"http://127.0.0.1:{self.server.server_port}"
+            link = f"{host}/download/{dataset}.csv?sv=2020&sig=abc"
+            return self._json(
+                [
+                    {
+                        "ExecutionId": "e1",
+                        "ExecutionStatus": "Completed",
+                        "ReportAccessSecureLink": link,
+                    }
+                ]
+            )
+        return self._send(404, b"{}")
+
+    def _download(self, dataset: str) -> None:
+        data = self.state.files[dataset]
+        if self.state.cuts[dataset] > 0:  # promise it all, send half, hang up
+            self.state.cuts[dataset] -= 1
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self._send(200, data, {"Content-Type": "text/csv"})
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._handle("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+
+@pytest.fixture
+def insights():
+    state = Insights()
+    handler = type("Bound", (Handler,), {"state": state})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    state.url = f"http://127.0.0.1:{server.server_port}{BASE}"
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def own_files(tmp_path) -> Path:
+    folder = tmp_path / "own"
+    folder.mkdir()
+    for name in ("claims.csv", "referrals.csv", "rate_card.csv"):
+        shutil.copy(REPORTS / name, folder / name)
+    return folder
+
+
+def settings(state: Insights) -> sync.Settings:
+    return sync.Settings(
+        base_url=state.url, backoff_seconds=0.01, poll_seconds=0.01, wait_seconds=1.0
+    )
+
+
+def run_sync(db, state, own_files, **kwargs) -> sync.SyncResult:
+    return sync.sync(db, "P1", with_dir=own_files, settings=settings(state), token=TOKEN, **kwargs)
+
+
+def figures(db) -> bytes:
+    return export.render(db, get_user(db, "exec@northwind.example"), "tenants")
+
+
+def test_the_command_syncs_end_to_end_and_creates_fcus_reports_once(db_path, insights, own_files):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FCU_PARTNER_CENTER_URL": insights.url,
+        "FCU_PARTNER_CENTER_TOKEN": TOKEN,
+        "FCU_SYNC_POLL_SECONDS": "0.01",
+    }
+    command = [sys.executable, "-m", "fcu", "--db", str(db_path), "sync", "--partner", "P1"]
+    done = subprocess.run(
+        [*command, "--with", str(own_files)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Partner Center reports of P1 loaded" in done.stdout
+    assert "(2 duplicate-flagged rows dropped)" in done.stdout
+    assert TOKEN not in done.stdout + done.stderr
+    assert len(insights.queries) == 3 and len(insights.reports) == 3
+    assert {q["Name"] for q in insights.queries.values()} == {
+        "FCU OfficeUsage",
+        "FCU EMSUsage",
+        "FCU CustomersAndTenants",
+    }
+    # the secure link is fetched without the token
+    assert all(not with_token for _, path, with_token in insights.calls if "/download/" in path)
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr  # claims etc. already loaded stay
+    assert len(insights.queries) == 3 and len(insights.reports) == 3  # found, not made again
+    export_cmd = [sys.executable, "-m", "fcu", "--db", str(db_path), "export", "tenants"]
+    tenants = subprocess.run(
+        [*export_cmd, "--user", "exec@northwind.example"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert (
+        f"{ALPHA},Alpha Corp,alpha.example,US,commercial,M11,entra_id;exchange,1240,1850,67.03,-2.97,260,,,2200.0,490.0,"
+        in tenants
+    )
+
+
+def test_a_refused_token_is_a_sentence_and_exit_1(db_path, insights):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FCU_PARTNER_CENTER_URL": insights.url,
+        "FCU_PARTNER_CENTER_TOKEN": "expired-token",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "fcu", "--db", str(db_path), "sync", "--partner", "P1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "Partner Center did not accept FCU's sign-in (HTTP 401). Sign in again with "
+        "`python -m fcu sync --sign-in`, or set a fresh FCU_PARTNER_CENTER_TOKEN. Nothing was "
+        "loaded."
+    )
+    assert "expired-token" not in done.stdout + done.stderr
+
+
+def test_no_token_at_all_says_how_to_get_one(db, monkeypatch, insights):
+    monkeypatch.delenv("FCU_PARTNER_CENTER_TOKEN", raising=False)
+    monkeypatch.delenv("FCU_PARTNER_CENTER_CLIENT_ID", raising=False)
+    result = sync.sync(db, "P1", settings=settings(insights))
+    assert not result.ok and "FCU has no Partner Center sign-in" in result.message
+
+
+def test_429_is_retried_after_its_retry_after(db, insights, own_files):
+    insights.faults = [("ScheduledQueries", 429, {"Retry-After": "1"})]
+    result = run_sync(db, insights, own_files)
+    assert result.ok, result.message
+    assert "Alpha Corp" in figures(db).decode()
+
+
+def test_429_every_time_gives_up_with_a_sentence(db, insights, own_files):
+    before = figures(db)
+    insights.faults = [("ScheduledQueries", 429, {"Retry-After": "0"})] * 4
+    result = run_sync(db, insights, own_files)
+    assert result.message == (
+        "Partner Center asked FCU to slow down (HTTP 429) 4 times; try again later. Nothing "
+        "was loaded."
+    )
+    assert figures(db) == before
+
+
+def test_5xx_is_retried_then_a_sentence(db, insights, own_files):
+    insights.faults = [("ScheduledReport", 503, {})] * 2
+    assert run_sync(db, insights, own_files).ok
+    before = figures(db)
+    insights.faults = [("execution", 500, {})] * 4
+    result = run_sync(db, insights, own_files)
+    assert result.message.startswith("Partner Center failed ScheduledReport/execution/")
+    assert result.message.endswith("(HTTP 500) 4 times; try again later. Nothing was loaded.")
+    assert figures(db) == before
+
+
+def test_a_report_still_running_loads_nothing(db, insights, own_files):
+    before = figures(db)
+    insights.pending["OfficeUsage"] = 10_000
+    result = run_sync(db, insights, own_files)
+    assert result.message.startswith(
+        "Partner Center is still preparing the OfficeUsage report (Pending after "
+    )
+    assert "the next sync loads it" in result.message
+    assert figures(db) == before
+
+
+def test_a_download_cut_off_is_fetched_again_or_loads_nothing(db, insights, own_files):
+    insights.cuts["EMSUsage"] = 1
+    assert run_sync(db, insights, own_files).ok
+    before = figures(db)
+    insights.cuts["OfficeUsage"] = 4
+    result = run_sync(db, insights, own_files)
+    assert result.message.startswith("The OfficeUsage report's download broke off (")
+    assert result.message.endswith("4 times; try again later. Nothing was loaded.")
+    assert figures(db) == before
+
+
+def test_a_malformed_report_is_refused_by_line(db, insights, own_files):
+    before = figures(db)
+    insights.files["OfficeUsage"] = insights.files["OfficeUsage"].replace(
+        b",1000,700,", b",1000,lots,"
+    )
+    result = run_sync(db, insights, own_files)
+    assert not result.ok
+    assert result.message == (
+        "The reports from Partner Center were refused (1 problem(s), listed below); nothing "
+        "was loaded."
+    )
+    assert [str(p) for p in result.load.problems] == [
+        "OfficeUsage.csv:4: MonthlyActiveUsers: 'lots' is not a whole number"
+    ]
+    assert figures(db) == before
+
+
+def test_every_sync_is_recorded_and_the_next_is_at_the_hour(db, insights, own_files, monkeypatch):
+    insights.faults = [("ScheduledQueries", 500, {})] * 4
+    run_sync(db, insights, own_files)
+    last = sync.last_sync(db)
+    assert last["outcome"] == "failed" and last["partner_id"] == "P1"
+    assert [m for _, m in sync.failures(db)] == [last["message"]]
+    assert run_sync(db, insights, own_files, started_by="admin@northwind.example").ok
+    last = sync.last_sync(db)
+    assert last["outcome"] == "loaded" and last["rows"] == 15  # 10 + 3 + 2 report rows
+    assert "OfficeUsage (" in last["reports"] and "EMSUsage (" in last["reports"]
+    assert sync.failures(db) == []
+    from datetime import datetime
+
+    monkeypatch.setenv("FCU_SYNC_HOUR", "3")
+    assert sync.next_sync(datetime(2026, 11, 30, 2, 59)) == datetime(2026, 11, 30, 3, 0)
+    assert sync.next_sync(datetime(2026, 11, 30, 3, 0)) == datetime(2026, 12, 1, 3, 0)
+    monkeypatch.setenv("FCU_SYNC_HOUR", "")
+    assert sync.next_sync() is None
