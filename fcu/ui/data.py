@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from fcu import db as fcu_db
-from fcu import portfolio
+from fcu import portfolio, sync
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
@@ -22,6 +22,7 @@ APP_MEMORY_LIMIT = "256MB"
 def _database(path: str) -> fcu_db.Database:
     db = fcu_db.shared(path)
     db.set_memory_limit(os.environ.get("FCU_DUCKDB_MEMORY", APP_MEMORY_LIMIT))
+    sync.start_daily(db)  # the daily Partner Center sync, where FCU_SYNC_HOUR asks for it
     return db
 
 
