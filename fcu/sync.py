@@ -478,6 +478,23 @@ def last_sync(db: Database) -> dict | None:
     return dict(zip((*keys, "rows", "seconds", "message"), row, strict=True))
 
 
+def describe(db: Database) -> str:
+    """The last sync and the next, in two sentences (the Data page's)."""
+    last, when = last_sync(db), next_sync()
+    partner = os.environ.get("FCU_SYNC_PARTNER", "").strip()
+    if last is None:
+        text = "No sync from Partner Center has run yet."
+    else:
+        text = (
+            f"Last sync: {last['started_at']:%Y-%m-%d %H:%M} UTC by {last['started_by']}, "
+            f"partner {last['partner_id']}, {last['outcome']} in {last['seconds']:.0f} s; "
+            f"reports: {last['reports'] or 'none'}; rows: {last['rows'] or 0:,}."
+        )
+    if when and partner:
+        return f"{text} Next sync: {when:%Y-%m-%d %H:%M} UTC (daily), partner {partner}."
+    return f"{text} No daily sync: set FCU_SYNC_HOUR and FCU_SYNC_PARTNER on the server."
+
+
 def failures(db: Database, limit: int = 5) -> list[tuple[datetime, str]]:
     """The latest failed syncs since the last good one: when, and the sentence."""
     return db.execute(

@@ -1,8 +1,10 @@
 """Data (admins): load a feed by upload, and see what was loaded, when and by whom."""
 
+import os
+
 import streamlit as st
 
-from fcu import access, loads
+from fcu import access, loads, sync
 from fcu.feed import FeedError
 from fcu.ui import auth, keys, layout, tables
 from fcu.ui.data import clear_caches, database
@@ -85,8 +87,26 @@ def upload() -> bool:
     return True
 
 
+def partner_center_sync() -> None:
+    """The last sync from the Partner Center Insights API, the next one, and Sync now."""
+    st.subheader("Partner Center sync")
+    st.caption(sync.describe(db))
+    for at, message in sync.failures(db):
+        st.warning(f"{at:%Y-%m-%d %H:%M} UTC: {message}")
+    partner = os.environ.get("FCU_SYNC_PARTNER", "")
+    if partner and st.button("Sync now"):
+        with st.spinner("Syncing from Partner Center"):
+            done = sync.sync(
+                db, partner, with_dir=os.environ.get("FCU_SYNC_WITH") or None, started_by=user.email
+            )
+        (st.success if done.ok else st.error)(done.message.splitlines()[0])
+        if done.ok:
+            clear_caches()
+
+
 if access.is_operator(user):
     just_refused = upload()
+    partner_center_sync()
 else:
     st.caption(OPERATORS_ONLY)
     just_refused = False

@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from fcu import db as fcu_db
-from fcu import portfolio
+from fcu import portfolio, sync
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
@@ -36,6 +36,7 @@ _RUN_MEMO = "_fcu_run_memo"  # attribute of Streamlit's ScriptRunContext (see on
 def _database(path: str) -> fcu_db.Database:
     db = fcu_db.shared(path)
     db.set_memory_limit(os.environ.get("FCU_DUCKDB_MEMORY", APP_MEMORY_LIMIT))
+    sync.start_daily(db)  # the daily Partner Center sync, where FCU_SYNC_HOUR asks for it
     return db
 
 

@@ -114,3 +114,25 @@ def test_an_admin_who_is_not_an_operator_gets_no_partner_center_upload(app_env):
     at = data_page("admin@fabrikam.example")
     assert not at.exception and not at.error
     assert not at.get("radio") and not at.get("file_uploader")
+
+
+def test_the_page_shows_the_last_sync_its_failure_and_the_next(app_env, monkeypatch):
+    from fcu import sync
+
+    database = fcu_db.Database(app_env)
+    unreachable = sync.Settings(base_url="http://127.0.0.1:9/insights", attempts=1)
+    failed = sync.sync(database, "P1", settings=unreachable, token="t", started_by="tests")
+    database.close()
+    assert not failed.ok
+    monkeypatch.setenv("FCU_SYNC_HOUR", "4")
+    monkeypatch.setenv("FCU_SYNC_PARTNER", "P1")
+    at = data_page()
+    assert not at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert "Last sync: " in caption and "by tests, partner P1, failed in " in caption
+    assert "Next sync: " in caption and ":00 UTC (daily), partner P1." in caption
+    assert [w.value for w in at.warning][0].endswith(
+        "FCU could not reach Partner Center at 127.0.0.1:9 ([Errno 111] Connection refused) "
+        "1 times; try again later. Nothing was loaded."
+    )
+    assert "Sync now" in [b.label for b in at.button]
