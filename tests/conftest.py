@@ -1,7 +1,8 @@
 """Shared fixtures: a real DuckDB file holding the hand-made fixture feed and its users.
 
-The feed in tests/data/feed_small has known answers (its README lists them); each test
-gets its own copy of the database file, so tests never see each other's writes.
+The feed in tests/data/feed_small has known answers (its README lists them; its names and IDs
+are in tests/fixtures.py); each test gets its own copy of the database file, so tests never
+see each other's writes.
 """
 
 from __future__ import annotations
@@ -14,24 +15,7 @@ import pytest
 
 from fcu import db as fcu_db
 from fcu import feed, users
-from fcu.access import User
-
-DATA = Path(__file__).parent / "data"
-FIXTURE_FEED = DATA / "feed_small"
-
-# email -> User; partner P1 is "Northwind", P2 "Fabrikam" (see tests/data/feed_small/README.md)
-FIXTURE_USERS = {
-    u.email: u
-    for u in [
-        User("admin@northwind.example", "P1", "executive", True, None, "Avery Admin"),
-        User("exec@northwind.example", "P1", "executive", False, None, "Emery Executive"),
-        User("report@northwind.example", "P1", "report", False, None, "Riley Report"),
-        User("exec.m11@northwind.example", "P1", "executive", False, ("M11",), "Sam M11"),
-        User("report.m12@northwind.example", "P1", "report", False, ("M12",), "Robin M12"),
-        User("norole@northwind.example", "P1", None, False, None, "Nico No-role"),
-        User("admin@fabrikam.example", "P2", "executive", True, None, "Fran Fabrikam"),
-    ]
-}
+from tests.fixtures import FIXTURE_FEED, FIXTURE_USERS
 
 
 @pytest.fixture(scope="session")

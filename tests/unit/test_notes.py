@@ -9,11 +9,7 @@ import pytest
 from fcu import export, notes, portfolio
 from fcu.notes import NoteInput
 from fcu.workspace import WorkspaceError
-
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
-GAMMA = "aaaaaaaa-0000-0000-0000-000000000003"
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+from tests.fixtures import ALPHA, BETA, DELTA, GAMMA
 
 
 def test_notes_are_appended_newest_first_with_author(db, user):
