@@ -8,6 +8,8 @@ conftest.py files.
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,3 +114,41 @@ def app_test(
     for key, value in (params or {}).items():
         at.query_params[key] = value
     return at.run()
+
+
+# -- what an AppTest page shows ------------------------------------------------------------
+MARKDOWN_KINDS = ("markdown", "caption", "title", "header", "subheader")
+MARKDOWN_KINDS += ("info", "warning", "error", "success")
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def markdown_shown(at: AppTest) -> list[str]:
+    """Every string Streamlit renders as markdown: elements and the labels of containers."""
+    out = [str(e.value) for kind in MARKDOWN_KINDS for e in getattr(at, kind)]
+    out += [str(e.label) for e in at.expander]
+    out += [str(e.label) for e in at.tabs]
+    out += [str(e.label) for e in at.metric]
+    return out
+
+
+def as_text(at: AppTest) -> str:
+    """Everything shown as text: text, code and table cells, and markdown with its escapes
+    undone (an escaped ``\\*`` shows as ``*``)."""
+    parts = [str(e.value) for e in at.text] + [str(e.value) for e in at.code]
+    for frame in at.dataframe:
+        value = frame.value
+        parts += [str(v) for v in value.astype(str).to_numpy().ravel()]
+        parts += [str(c) for c in value.columns]
+    for kind in ("selectbox", "multiselect", "radio"):
+        parts += [str(o) for e in getattr(at, kind) for o in e.options]
+    parts += [str(e.value) for e in at.metric]
+    parts += [_ESCAPED.sub(r"\1", m) for m in markdown_shown(at)]
+    return "\n".join(parts)
+
+
+def copy_db(source: Path, target: Path) -> Path:
+    shutil.copy(source, target)
+    wal = Path(f"{source}.wal")
+    if wal.exists():
+        shutil.copy(wal, Path(f"{target}.wal"))
+    return target
