@@ -25,8 +25,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_helpers import (
+
+from fcu import feed
+from fcu.db import Database
+from tests.fixtures import (
     FEED_TABLES,
+    FIXTURE_FEED,
     copy_db,
     fill_workspace,
     fingerprints,
@@ -34,10 +38,6 @@ from reliability_helpers import (
     workspace_tables,
 )
 
-from fcu import feed
-from fcu.db import Database
-
-FIXTURE_FEED = Path(__file__).resolve().parents[1] / "data" / "feed_small"
 FILES = [spec.name for spec in feed.CONTRACT]
 FILE_NAMES = {f"{name}.csv" for name in FILES}
 TRIED: dict[str, int] = {"benign": 0, "hostile": 0, "loaded": 0, "refused": 0}
