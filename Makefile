@@ -23,7 +23,7 @@ run: init
 test: $(STAMP)
 	$(PY) -m pytest
 
-# The 30-session load test alone (tests/reliability/test_load_sessions.py; `make test` runs it too).
+# The 30-session load test alone (tests/e2e/test_load_sessions.py; `make test` runs it too).
 test-load: $(STAMP)
 	$(PY) -m pytest -m load -p no:cacheprovider
 

@@ -1,7 +1,9 @@
 """Shared fixtures: a real DuckDB file holding the hand-made fixture feed and its users.
 
-The feed in tests/data/feed_small has known answers (its README lists them); each test
-gets its own copy of the database file, so tests never see each other's writes.
+The feed in tests/data/feed_small has known answers (its README lists them; its names and IDs
+are in tests/fixtures.py); each test gets its own copy of the database file, so tests never
+see each other's writes. The fixtures of one tier are in its own conftest.py (tests/app,
+tests/e2e); those here are for more than one tier.
 """
 
 from __future__ import annotations
@@ -13,25 +15,17 @@ from pathlib import Path
 import pytest
 
 from fcu import db as fcu_db
-from fcu import feed, users
-from fcu.access import User
-
-DATA = Path(__file__).parent / "data"
-FIXTURE_FEED = DATA / "feed_small"
-
-# email -> User; partner P1 is "Northwind", P2 "Fabrikam" (see tests/data/feed_small/README.md)
-FIXTURE_USERS = {
-    u.email: u
-    for u in [
-        User("admin@northwind.example", "P1", "executive", True, None, "Avery Admin"),
-        User("exec@northwind.example", "P1", "executive", False, None, "Emery Executive"),
-        User("report@northwind.example", "P1", "report", False, None, "Riley Report"),
-        User("exec.m11@northwind.example", "P1", "executive", False, ("M11",), "Sam M11"),
-        User("report.m12@northwind.example", "P1", "report", False, ("M12",), "Robin M12"),
-        User("norole@northwind.example", "P1", None, False, None, "Nico No-role"),
-        User("admin@fabrikam.example", "P2", "executive", True, None, "Fran Fabrikam"),
-    ]
-}
+from fcu import feed, referrals, users
+from fcu.access import get_user
+from tests.fixtures import (
+    DECLINE_REASON,
+    EXEC,
+    FIXTURE_FEED,
+    FIXTURE_USERS,
+    bad_database_file,
+    fill_workspace,
+    write_hostile_db,
+)
 
 
 @pytest.fixture(scope="session")
@@ -89,31 +83,43 @@ def user():
 
 
 @pytest.fixture
-def app_env(db_path, monkeypatch):
-    """Point the app (AppTest, same process) at a private copy of the fixture database."""
-    monkeypatch.setenv("FCU_DB", str(db_path))
-    fcu_db.forget_shared()
-    import streamlit as st
+def workspace_db(db_path) -> Path:
+    """A closed copy of the fixture database with one record in every workspace table."""
+    database = fcu_db.Database(db_path)
+    fill_workspace(database)
+    database.close()
+    return db_path
 
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield db_path
-    st.cache_resource.clear()
-    fcu_db.forget_shared()
+
+@pytest.fixture(scope="session")
+def big_feed(tmp_path_factory) -> Path:
+    """A sample feed whose current month (2026-11) differs from the fixture feed's, with
+    enough tenants (400) that a load takes a few seconds to kill part-way."""
+    from fcu.sample import write_sample_feed
+
+    folder = tmp_path_factory.mktemp("big_feed")
+    write_sample_feed(folder, tenants=400, seed=11, end_month="2026-11")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def hostile_db(tmp_path_factory, fixture_db_template) -> Path:
+    """The fixture feed with markup in its text columns, and a workspace full of it
+    (``write_hostile_db``); tests read it, or copy it before writing."""
+    return write_hostile_db(tmp_path_factory.mktemp("hostile_users"), fixture_db_template)
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> list:
-    """The data callables of download buttons drawn in AppTest runs (call one for its bytes)."""
-    import streamlit.testing.v1.app_test as app_test_module
-    from streamlit.runtime.media_file_manager import MediaFileManager
+def declined(db_path) -> Path:
+    """R3 (Beta, M12) declined by an executive with a reason quoting a customer's email."""
+    db = fcu_db.Database(db_path)
+    referrals.decline(db, get_user(db, EXEC), "R3", DECLINE_REASON, 0)
+    db.execute("CHECKPOINT")
+    db.close()
+    return db_path
 
-    made: list = []
 
-    class Recording(MediaFileManager):
-        def add_deferred(self, data_callable, *args, **kwargs):
-            made.append(data_callable)
-            return super().add_deferred(data_callable, *args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
-    return made
+@pytest.fixture
+def bad_db_file(tmp_path, fixture_db_template):
+    """``bad_db_file(kind)``: a database path of one of ``fixtures.BAD_FILES``' kinds."""
+    return lambda kind: bad_database_file(kind, tmp_path, fixture_db_template)

@@ -12,18 +12,11 @@ from fcu import access
 from fcu import db as fcu_db
 from fcu.ui import keys
 from fcu.ui.tables import plain
-
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
+from tests.fixtures import ADMIN, ADMIN_PAGE, app_test
 
 
-def admin_page(email: str = "admin@northwind.example") -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
-    at.switch_page("pages/admin.py")
-    return at.run()
+def admin_page(email: str = ADMIN) -> AppTest:
+    return app_test(email, ADMIN_PAGE)
 
 
 def stored(db_path: Path, email: str) -> access.User | None:
@@ -91,9 +84,6 @@ def test_bad_input_and_the_last_admin_are_refused_with_a_sentence(app_env):
 
 @pytest.mark.parametrize("email", ["exec@northwind.example", "report.m12@northwind.example"])
 def test_not_an_admin_gets_no_admin_page(app_env, email):
-    page = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=30)
-    page.secrets["fcu_tests"] = "demo mode"
-    page.session_state[keys.DEMO_EMAIL] = email
-    page.run()
+    page = app_test(email, ADMIN_PAGE, alone=True)
     assert [e.value for e in page.error] == ["This page is for admins of your partner."]
     assert not page.dataframe and not page.button

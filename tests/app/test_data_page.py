@@ -4,19 +4,13 @@ the browser: tests/e2e/test_referrals_earnings_data_admin.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from fcu import db as fcu_db
 from fcu import loads
 from fcu.access import AccessDenied, get_user
-from fcu.ui import keys
-
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
-FEED = ROOT / "tests" / "data" / "feed_small"
+from tests.fixtures import ADMIN, DATA_PAGE, FABRIKAM_ADMIN, FIXTURE_FEED, app_test
 
 
 @pytest.fixture(autouse=True)
@@ -26,16 +20,11 @@ def operator(monkeypatch):
 
 
 def data_page(email: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
-    at.switch_page("pages/data.py")
-    return at.run()
+    return app_test(email, DATA_PAGE)
 
 
 def test_an_admin_sees_the_loads_and_the_upload_limit(app_env):
-    at = data_page("admin@northwind.example")
+    at = data_page(ADMIN)
     assert not at.exception and not at.error
     caption = " ".join(c.value for c in at.caption)
     assert "Uploads up to 2,000 MB" in caption and "changes nothing" in caption
@@ -49,14 +38,14 @@ def test_an_admin_sees_the_loads_and_the_upload_limit(app_env):
 
 
 def test_the_last_refused_load_lists_its_problems(app_env):
-    files = {p.name: p.read_bytes() for p in FEED.glob("*.csv")}
+    files = {p.name: p.read_bytes() for p in FIXTURE_FEED.glob("*.csv")}
     files["usage.csv"] = files["usage.csv"].replace(b",700,1000,", b",lots,1000,")
     database = fcu_db.Database(app_env)
     admin = get_user(database, "admin@northwind.example")
     result = loads.load_upload(database, admin, list(files.items()))
     database.close()
     assert not result.ok
-    at = data_page("admin@northwind.example")
+    at = data_page(ADMIN)
     assert "Problems of the last refused load" in [s.value for s in at.subheader]
     problems = at.dataframe[1].value
     assert ("usage.csv", 4, "mau") in [(r.file, r.line, r.column) for r in problems.itertuples()]
@@ -65,16 +54,10 @@ def test_the_last_refused_load_lists_its_problems(app_env):
 
 @pytest.mark.parametrize("email", ["exec@northwind.example", "report@northwind.example"])
 def test_not_an_admin_gets_no_data_page(app_env, email):
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
+    at = app_test(email)
     with pytest.raises(ValueError):
-        at.switch_page("pages/data.py")
-    page = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=30)
-    page.secrets["fcu_tests"] = "demo mode"
-    page.session_state[keys.DEMO_EMAIL] = email
-    page.run()
+        at.switch_page(DATA_PAGE)
+    page = app_test(email, DATA_PAGE, alone=True)
     assert [e.value for e in page.error] == ["This page is for admins of your partner."]
     assert not page.dataframe and not page.button
 
@@ -83,7 +66,7 @@ def test_an_admin_who_is_not_an_operator_sees_only_what_concerns_them(app_env):
     """The feed is every partner's: Fabrikam's admin cannot replace it, and sees when it
     changed but not who of another partner loaded it, the row counts or the problems of a
     refused load (which quote claim and referral values of every partner)."""
-    files = {p.name: p.read_bytes() for p in FEED.glob("*.csv")}
+    files = {p.name: p.read_bytes() for p in FIXTURE_FEED.glob("*.csv")}
     files["usage.csv"] = files["usage.csv"].replace(b",700,1000,", b",lots,1000,")
     database = fcu_db.Database(app_env)
     northwind = get_user(database, "admin@northwind.example")
@@ -92,7 +75,7 @@ def test_an_admin_who_is_not_an_operator_sees_only_what_concerns_them(app_env):
     with pytest.raises(AccessDenied, match="FCU_OPERATORS"):
         loads.load_upload(database, fabrikam, list(files.items()))
     database.close()
-    at = data_page("admin@fabrikam.example")
+    at = data_page(FABRIKAM_ADMIN)
     assert not at.exception and not at.error
     assert not at.button and not at.get("file_uploader")
     assert "operators of this FCU" in " ".join(c.value for c in at.caption)

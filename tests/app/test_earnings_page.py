@@ -3,23 +3,11 @@ all for a Report viewer, whether through the menu or the page's own address."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from fcu.ui import keys
-
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
-EARNINGS = str(ROOT / "pages" / "earnings.py")
-
-
-def signed_in(email: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    return at.run()
+from tests.fixtures import EARNINGS_PAGE, EXEC, FABRIKAM_ADMIN, app_test
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -32,8 +20,7 @@ def top_tenants(at: AppTest):
 
 
 def test_an_executive_gets_charts_downloads_and_the_what_if(app_env):
-    at = signed_in("exec@northwind.example")
-    at.switch_page("pages/earnings.py").run()
+    at = app_test(EXEC, EARNINGS_PAGE, timeout=60)
     assert not at.exception and not at.error
     assert "Potential earnings are the incentives" in " ".join(c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 4
@@ -48,8 +35,7 @@ def test_an_executive_gets_charts_downloads_and_the_what_if(app_env):
 
 
 def test_another_partner_sees_its_own_figures(app_env):
-    at = signed_in("admin@fabrikam.example")
-    at.switch_page("pages/earnings.py").run()
+    at = app_test(FABRIKAM_ADMIN, EARNINGS_PAGE, timeout=60)
     shown = metrics(at)
     assert (shown["Potential earnings (USD)"], shown["Unclaimed opportunity (USD)"]) == (
         "140",
@@ -62,14 +48,11 @@ def test_another_partner_sees_its_own_figures(app_env):
 
 @pytest.mark.parametrize("email", ["report@northwind.example", "report.m12@northwind.example"])
 def test_a_report_viewer_gets_no_earnings_by_any_route(app_env, email):
-    at = signed_in(email)
+    at = app_test(email, timeout=60)
     with pytest.raises(ValueError):  # not in the menu, so no way to switch to it
-        at.switch_page("pages/earnings.py")
+        at.switch_page(EARNINGS_PAGE)
     # Running the page itself, as typing its address would: it refuses before any figure.
-    page = AppTest.from_file(EARNINGS, default_timeout=30)
-    page.secrets["fcu_tests"] = "demo mode"
-    page.session_state[keys.DEMO_EMAIL] = email
-    page.run()
+    page = app_test(email, EARNINGS_PAGE, alone=True)
     assert not page.exception
     assert [e.value for e in page.error] == ["This page is for Executive report viewers."]
     assert not page.metric and not page.get("plotly_chart") and not page.dataframe

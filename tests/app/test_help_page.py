@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
-from fcu.ui import keys
-
-DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+from tests.fixtures import EXEC, HELP_PAGE, NOROLE, REPORT_M12, app_test
 
 
 def help_page(email: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
-    return at.switch_page("pages/help.py").run()
+    return app_test(email, HELP_PAGE)
 
 
 def main_text(at: AppTest) -> str:
@@ -25,7 +17,7 @@ def main_text(at: AppTest) -> str:
 
 
 def test_user_without_role_sees_only_how_to_get_one(app_env):
-    at = help_page("norole@northwind.example")
+    at = help_page(NOROLE)
     shown = main_text(at)
     assert "You have no role in FCU yet" in shown
     assert "Executive report viewer" in shown and "Report viewer" in shown
@@ -36,7 +28,7 @@ def test_user_without_role_sees_only_how_to_get_one(app_env):
 
 
 def test_executive_gets_role_scope_count_and_all_formulas(app_env):
-    at = help_page("exec@northwind.example")
+    at = help_page(EXEC)
     shown = main_text(at)
     assert "Executive report viewer, scope Entire organisation" in shown
     assert "You can see **2** tenants:" in shown
@@ -50,7 +42,7 @@ def test_executive_gets_role_scope_count_and_all_formulas(app_env):
 
 
 def test_scoped_report_viewer_gets_their_scope_and_no_earnings_formulas(app_env):
-    shown = main_text(help_page("report.m12@northwind.example"))
+    shown = main_text(help_page(REPORT_M12))
     assert "Report viewer, scope MPN locations M12" in shown
     assert "You can see **1** tenant:" in shown
     assert "made under your MPN locations" in shown

@@ -3,25 +3,16 @@ decline (a reason is required) and status. Known answers: tests/data/feed_small/
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from fcu.referrals import AU_PENDING
 from fcu.ui import keys
-
-DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
+from tests.fixtures import ALPHA, EXEC, REFERRALS_PAGE, REPORT, app_test
 
 
 def referrals_page(email: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
-    at.switch_page("pages/referrals.py")
-    return at.run()
+    return app_test(email, REFERRALS_PAGE)
 
 
 def open_referral(at: AppTest, rfa_id: str) -> AppTest:
@@ -50,7 +41,7 @@ def test_the_list_follows_partner_and_scope(app_env, email, shown):
 
 
 def test_details_show_the_referral_and_where_au_is_not_known_yet(app_env):
-    at = open_referral(referrals_page("exec@northwind.example"), "R1")
+    at = open_referral(referrals_page(EXEC), "R1")
     facts = at.text[0].value
     for line in (
         "Tenant: Alpha Corp",
@@ -68,7 +59,7 @@ def test_details_show_the_referral_and_where_au_is_not_known_yet(app_env):
 
 
 def test_decline_without_a_reason_is_refused_then_with_one_it_is_recorded(app_env):
-    at = open_referral(referrals_page("exec@northwind.example"), "R1")
+    at = open_referral(referrals_page(EXEC), "R1")
     button(at, "Decline").click().run()
     assert "Give a reason for declining" in at.error[0].value
     assert at.dataframe[0].value.set_index("rfa_id").loc["R1", "acceptance"] == "Not answered yet"
@@ -81,7 +72,7 @@ def test_decline_without_a_reason_is_refused_then_with_one_it_is_recorded(app_en
 
 
 def test_accept_then_keep_the_status_up_to_date(app_env):
-    at = open_referral(referrals_page("report@northwind.example"), "R3")
+    at = open_referral(referrals_page(REPORT), "R3")
     button(at, "Accept").click().run()
     assert [s.value for s in at.success] == ["Referral R3 accepted."]
     assert button(at, "Accept").disabled
@@ -92,7 +83,7 @@ def test_accept_then_keep_the_status_up_to_date(app_env):
 
 
 def test_filters_narrow_the_list(app_env):
-    at = referrals_page("exec@northwind.example")
+    at = referrals_page(EXEC)
     at.text_input(key=keys.REFERRAL_SEARCH).input("alpha").run()
     assert at.dataframe[0].value["rfa_id"].tolist() == ["R1"]
     at.text_input(key=keys.REFERRAL_SEARCH).input("nothing like it").run()
@@ -100,13 +91,7 @@ def test_filters_narrow_the_list(app_env):
 
 
 def test_a_referral_opens_from_its_address(app_env):
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = "exec@northwind.example"
-    at.run()
-    at.switch_page("pages/referrals.py")
-    at.query_params["rfa"] = "R1"
-    at.run()
+    at = app_test(EXEC, REFERRALS_PAGE, params={"rfa": "R1"})
     assert at.subheader[0].value == "Referral R1"
 
 
@@ -120,7 +105,7 @@ def test_a_report_viewer_sees_contacts_masked(app_env):
         [ALPHA],
     )
     database.close()
-    shown = open_referral(referrals_page("report@northwind.example"), "R1").dataframe[1].value
+    shown = open_referral(referrals_page(REPORT), "R1").dataframe[1].value
     assert shown[["name", "email"]].values.tolist() == [["•••", "•••"]]
-    shown = open_referral(referrals_page("exec@northwind.example"), "R1").dataframe[1].value
+    shown = open_referral(referrals_page(EXEC), "R1").dataframe[1].value
     assert shown[["name", "email"]].values.tolist() == [["Pat Customer", "pat@alpha.example"]]

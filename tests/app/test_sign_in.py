@@ -8,15 +8,12 @@ signed cookie would give ``st.user``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fcu.ui import auth, keys
+from fcu.ui import auth
+from tests.fixtures import ADMIN_PAGE, ALPHA, PAGE_FILES, TENANTS_PAGE, app_test
 
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "a-test-cookie-secret-of-forty-characters!",
@@ -24,17 +21,17 @@ AUTH = {
     "client_secret": "fcu-test-secret",
     "server_metadata_url": "http://127.0.0.1:9400/.well-known/openid-configuration",
 }
-ALPHA_ID = "aaaaaaaa-0000-0000-0000-000000000001"
 TENANT_NAMES = ("Alpha Corp", "Beta School", "Gamma Small", "Delta Gov")
 
 
-def app(*, oidc: bool, user: dict | None = None, demo_email: str | None = None) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["auth" if oidc else "fcu_tests"] = AUTH if oidc else "demo mode"
-    at.user = user if user is not None else {"is_logged_in": False}
-    if demo_email:
-        at.session_state[keys.DEMO_EMAIL] = demo_email
-    return at
+def app(
+    *, oidc: bool, user: dict | None = None, demo_email: str | None = None, auth: dict = AUTH
+) -> AppTest:
+    """dashboard.py, run: with ``auth`` as its [auth] secrets when ``oidc`` (else demo mode),
+    ``user`` as the signed cookie's claims (none: not signed in) and the demo picker's email
+    set to ``demo_email``."""
+    user = user if user is not None else {"is_logged_in": False}
+    return app_test(demo_email, auth=auth if oidc else None, user=user)
 
 
 def texts(at: AppTest) -> str:
@@ -62,7 +59,7 @@ def assert_no_data(at: AppTest) -> None:
 
 
 def test_oidc_asks_for_sign_in_and_shows_nothing_else(app_env):
-    at = app(oidc=True, demo_email="admin@northwind.example").run()
+    at = app(oidc=True, demo_email="admin@northwind.example")
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     assert "Sign in with your work account" in texts(at)
@@ -72,17 +69,15 @@ def test_oidc_asks_for_sign_in_and_shows_nothing_else(app_env):
 
 # Streamlit runs a script of pages/ on its own (without dashboard.py) for the first run of a
 # server process, when that run's URL names the page: each page must refuse by itself.
-PAGE_FILES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
-
-
 def page_alone(name: str, *, oidc: bool, user: dict, demo_email: str | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=30)
-    at.secrets["auth" if oidc else "fcu_tests"] = AUTH if oidc else "demo mode"
-    at.user = user
-    at.query_params["tenant"] = ALPHA_ID
-    if demo_email:
-        at.session_state[keys.DEMO_EMAIL] = demo_email
-    return at.run()
+    return app_test(
+        demo_email,
+        f"pages/{name}",
+        params={"tenant": ALPHA},
+        alone=True,
+        auth=AUTH if oidc else None,
+        user=user,
+    )
 
 
 @pytest.mark.parametrize("name", PAGE_FILES)
@@ -103,7 +98,7 @@ def test_no_page_reveals_data_when_demo_mode_is_refused(app_env, monkeypatch, na
 
 
 def test_signed_in_email_is_matched_case_insensitively(app_env):
-    at = app(oidc=True, user=signed_in("Exec@NorthWind.Example")).run()
+    at = app(oidc=True, user=signed_in("Exec@NorthWind.Example"))
     assert not at.exception
     shown = texts(at)
     assert "Signed in as exec@northwind.example" in shown
@@ -117,17 +112,17 @@ def test_demo_email_in_session_state_is_ignored_when_signed_in(app_env):
     # A report viewer cannot become the admin by setting the demo picker's session key.
     at = app(
         oidc=True, user=signed_in("report@northwind.example"), demo_email="admin@northwind.example"
-    ).run()
+    )
     shown = texts(at)
     assert "Report viewer · Entire organisation" in shown
     assert "(admin)" not in shown and "Executive" not in shown
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/admin.py")  # no Admin page in their navigation
+        at.switch_page(ADMIN_PAGE)  # no Admin page in their navigation
 
 
 @pytest.mark.parametrize("email", ["stranger@contoso.example", "norole@northwind.example"])
 def test_a_person_without_a_user_record_or_role_sees_only_help(app_env, email):
-    at = app(oidc=True, user=signed_in(email)).run()
+    at = app(oidc=True, user=signed_in(email))
     assert not at.exception
     shown = texts(at)
     assert f"Signed in as {email}" in shown
@@ -136,7 +131,7 @@ def test_a_person_without_a_user_record_or_role_sees_only_help(app_env, email):
     assert "Executive report viewer" in shown and "Report viewer" in shown  # the roles
     assert_no_data(at)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/tenants.py")  # Help is their only page
+        at.switch_page(TENANTS_PAGE)  # Help is their only page
     assert_no_data(page_alone("tenant.py", oidc=True, user=signed_in(email)))
 
 
@@ -145,15 +140,13 @@ def test_a_person_without_a_user_record_or_role_sees_only_help(app_env, email):
     [{"sub": "abc"}, {"email": "  "}, {"email": "exec@northwind.example", "email_verified": False}],
 )
 def test_a_sign_in_without_a_verified_email_is_explained(app_env, claims):
-    at = app(oidc=True, user={"is_logged_in": True, **claims}).run()
+    at = app(oidc=True, user={"is_logged_in": True, **claims})
     assert [e.value for e in at.error] == [auth.NO_EMAIL]
     assert_no_data(at)
 
 
 def test_an_incomplete_auth_section_is_explained_and_nothing_runs(app_env):
-    at = app(oidc=True)
-    at.secrets["auth"] = {k: v for k, v in AUTH.items() if k != "client_secret"}
-    at.run()
+    at = app(oidc=True, auth={k: v for k, v in AUTH.items() if k != "client_secret"})
     assert len(at.error) == 1 and "[auth] client_secret is missing." in at.error[0].value
     assert not at.button
     assert_no_data(at)
@@ -161,7 +154,7 @@ def test_an_incomplete_auth_section_is_explained_and_nothing_runs(app_env):
 
 def test_demo_mode_without_auth(app_env, monkeypatch):
     monkeypatch.delenv("FCU_REQUIRE_SIGN_IN", raising=False)
-    at = app(oidc=False, demo_email="report@northwind.example").run()
+    at = app(oidc=False, demo_email="report@northwind.example")
     assert not at.exception
     assert at.sidebar.selectbox[0].label == "Signed in as"
     assert "Demo mode" in texts(at)
@@ -170,7 +163,7 @@ def test_demo_mode_without_auth(app_env, monkeypatch):
 
 def test_required_sign_in_refuses_demo_mode(app_env, monkeypatch):
     monkeypatch.setenv("FCU_REQUIRE_SIGN_IN", "1")
-    at = app(oidc=False, demo_email="admin@northwind.example").run()
+    at = app(oidc=False, demo_email="admin@northwind.example")
     assert not at.exception
     assert [e.value for e in at.error] == [auth.HOW_TO_CONFIGURE]
     assert texts(at) == auth.HOW_TO_CONFIGURE  # one sentence, nothing else

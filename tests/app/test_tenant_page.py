@@ -4,32 +4,14 @@ one message for every tenant a user may not see. Figures: tests/data/feed_small/
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fcu.ui import keys
-
-DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
-GAMMA = "aaaaaaaa-0000-0000-0000-000000000003"
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
-NOT_AVAILABLE = (
-    "No tenant with this Tenant ID is available to you. Check the ID, or open the tenant "
-    "from the Tenants page."
-)
+from tests.fixtures import ALPHA, BETA, DELTA, GAMMA, NOT_AVAILABLE, TENANT_PAGE, app_test
 
 
 def open_tenant(email: str, tenant: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
-    at.switch_page("pages/tenant.py")
-    at.query_params["tenant"] = tenant
-    return at.run()
+    return app_test(email, TENANT_PAGE, params={"tenant": tenant})
 
 
 def workloads(at: AppTest) -> dict[str, dict]:

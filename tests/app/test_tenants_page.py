@@ -16,18 +16,7 @@ from fcu import cli, feed, users
 from fcu import db as fcu_db
 from fcu.sample import write_sample_feed
 from fcu.ui import keys
-
-ROOT = Path(__file__).resolve().parents[2]
-DASHBOARD = str(ROOT / "dashboard.py")
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
-
-
-def app(email: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"  # keeps a developer's own secrets.toml out
-    at.session_state[keys.DEMO_EMAIL] = email
-    return at.run()
+from tests.fixtures import ALPHA, BETA, EXEC, EXEC_M11, REPORT_M12, ROOT, TENANTS_PAGE, app_test
 
 
 def tiles(at: AppTest) -> dict[str, str]:
@@ -50,7 +39,7 @@ def cli_export(db_path: Path, email: str) -> bytes:
 
 
 def test_executive_sees_tiles_and_table_of_the_portfolio(app_env):
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     assert not at.exception and not at.error
     assert tiles(at) == {
         "Tenants": "2",
@@ -71,7 +60,7 @@ def test_executive_sees_tiles_and_table_of_the_portfolio(app_env):
 
 
 def test_usage_search_and_sort_filters_narrow_the_rows(app_env):
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     at.slider(key=keys.TENANT_USAGE).set_value((100.0, 120.0)).run()
     assert names(at) == ["Beta School"] and tiles(at)["Tenants"] == "1"
     at.slider(key=keys.TENANT_USAGE).set_value((0.0, 120.0)).run()
@@ -91,14 +80,14 @@ def test_usage_search_and_sort_filters_narrow_the_rows(app_env):
 
 
 def test_scoped_user_gets_only_their_mpn_locations_as_filter_options(app_env):
-    at = app("exec.m11@northwind.example")
+    at = app_test(EXEC_M11)
     assert names(at) == ["Alpha Corp"]
     assert at.multiselect(key=keys.TENANT_MPNS).options == ["M11 · Northwind Seattle"]
     assert at.multiselect(key=keys.TENANT_COUNTRIES).options == ["US"]
 
 
 def test_a_row_click_opens_the_tenant_and_filters_survive_the_visit(app_env):
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     at.slider(key=keys.TENANT_USAGE).set_value((40.0, 100.0)).run()
     at.text_input(key=keys.TENANT_SEARCH).set_value("corp").run()
     assert names(at) == ["Alpha Corp"]
@@ -106,16 +95,16 @@ def test_a_row_click_opens_the_tenant_and_filters_survive_the_visit(app_env):
     at.run()
     assert at.query_params == {"tenant": ALPHA}
     assert [c.value for c in at.code] == [ALPHA]
-    at.switch_page("pages/tenants.py").run()
+    at.switch_page(TENANTS_PAGE).run()
     assert at.slider(key=keys.TENANT_USAGE).value == (40.0, 100.0)
     assert at.text_input(key=keys.TENANT_SEARCH).value == "corp"
     assert names(at) == ["Alpha Corp"]
 
 
-@pytest.mark.parametrize("email", ["exec@northwind.example", "report.m12@northwind.example"])
+@pytest.mark.parametrize("email", [EXEC, REPORT_M12])
 def test_download_csv_is_the_command_line_export(app_env, downloads, email):
     expected = cli_export(app_env, email)
-    at = app(email)
+    at = app_test(email)
     assert [b.label for b in at.get("download_button")] == ["Download CSV"]
     assert downloads[-1]() == expected
     header = expected.decode().splitlines()[0]
@@ -123,7 +112,7 @@ def test_download_csv_is_the_command_line_export(app_env, downloads, email):
 
 
 def test_download_csv_holds_exactly_the_filtered_rows(app_env, downloads):
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     full = downloads[-1]().decode().splitlines()
     at.slider(key=keys.TENANT_USAGE).set_value((100.0, 120.0)).run()
     assert downloads[-1]().decode().splitlines() == [full[0], full[2]]
@@ -134,7 +123,7 @@ def test_a_failing_read_shows_the_error_sentence_and_no_trace(app_env):
     database = fcu_db.Database(app_env)
     database.execute("DROP TABLE feed_workloads")
     database.close()
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     assert not at.exception
     assert [e.value for e in at.error] == [
         "An error occurred while fetching data, please refresh the page and retry."
@@ -155,7 +144,7 @@ def test_large_portfolio_is_paged(tmp_path, monkeypatch):
     import streamlit as st
 
     st.cache_resource.clear()
-    at = app(exec_email)
+    at = app_test(exec_email)
     count = int(tiles(at)["Tenants"].replace(",", ""))
     assert 50 < count <= total
     assert len(at.dataframe[0].value) == 50

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from fcu import contacts, service_status
 from fcu import db as fcu_db
 from fcu.ui import keys
-
-DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-EXEC = "exec@northwind.example"
+from tests.fixtures import ALPHA, EXEC, FABRIKAM_ADMIN, REPORT, TENANT_PAGE, app_test
 
 
 def open_tenant(email: str, tenant: str = ALPHA) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    at.run()
-    at.switch_page("pages/tenant.py")
-    at.query_params["tenant"] = tenant
-    return at.run()
+    return app_test(email, TENANT_PAGE, params={"tenant": tenant})
 
 
 def by_label(elements, label: str):
@@ -110,7 +100,7 @@ def test_contacts_refusal_then_saved_and_survey_warning(app_env):
     assert list(table["Survey eligible"]) == ["Yes"]
     assert not [w for w in at.warning if "survey eligible" in w.value]
     # A Report viewer sees the contact masked and no way to change it.
-    report = open_tenant("report@northwind.example")
+    report = open_tenant(REPORT)
     assert list(report.dataframe[1].value["Name"]) == ["•••"]
     assert list(report.dataframe[1].value["Email"]) == ["•••"]
     assert "New" not in [b.label for b in report.button]
@@ -193,7 +183,7 @@ def test_service_status_refused_until_counts_sum(app_env):
 
 
 def test_intent_note_warns_as_written_and_saves(app_env):
-    at = open_tenant("report@northwind.example")
+    at = open_tenant(REPORT)
     text_area = [t for t in at.text_area if t.label.startswith("New intent note for")][0]
     text_area.input("For now the customer waits.").run()
     warnings = said(at.warning)
@@ -210,7 +200,7 @@ def test_intent_note_warns_as_written_and_saves(app_env):
 def test_another_partner_sees_none_of_it(app_env):
     at = add_note(open_tenant(EXEC), "Northwind secret")
     assert "Northwind secret" in texts(at)
-    other = open_tenant("admin@fabrikam.example")
+    other = open_tenant(FABRIKAM_ADMIN)
     assert not other.exception
     assert "Northwind secret" not in texts(other)
     assert "No status notes yet. Use + Add note to record the first one." in [

@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.fixtures import ALPHA, ROOT
+
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
 STARTUP = 90  # seconds a server may take to answer its health check
 WAIT = 30_000  # milliseconds for a page to show what it should
-ALPHA_ID = "aaaaaaaa-0000-0000-0000-000000000001"
 TENANT_NAMES = ("Alpha Corp", "Beta School", "Gamma Small", "Delta Gov")
 PAGES = ("tenants", "earnings", "admin")
 
@@ -149,7 +149,7 @@ def assert_no_data(page: Page) -> None:
     shown = body(page)
     for name in TENANT_NAMES:
         assert name not in shown
-    assert ALPHA_ID not in shown
+    assert ALPHA not in shown
     expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
     expect(page.get_by_test_id("stMetric")).to_have_count(0)
     expect(page.get_by_test_id("stDownloadButton")).to_have_count(0)
@@ -167,8 +167,8 @@ def sign_in(page: Page, app: str, subject: str) -> None:
 def test_nothing_is_shown_before_sign_in(servers, page):
     # The server's first run comes from a deep link: Streamlit then runs that page's script
     # by itself (pages/ is next to dashboard.py), so the page must refuse on its own.
-    urls = [f"/tenant?tenant={ALPHA_ID}", "/"] + [f"/{p}" for p in PAGES]
-    urls.append(f"/tenant?tenant={ALPHA_ID}")
+    urls = [f"/tenant?tenant={ALPHA}", "/"] + [f"/{p}" for p in PAGES]
+    urls.append(f"/tenant?tenant={ALPHA}")
     for url in urls:
         page.goto(servers + url)
         settled(page)
@@ -189,7 +189,7 @@ def test_known_user_sees_their_tenants_then_signs_out(servers, page):
     expect(page.get_by_test_id("stDataFrame")).to_contain_text("Alpha Corp")
     expect(page.get_by_test_id("stDataFrame")).to_contain_text("Beta School")
 
-    page.goto(f"{servers}/tenant?tenant={ALPHA_ID}")
+    page.goto(f"{servers}/tenant?tenant={ALPHA}")
     expect(page.get_by_role("heading", name="Alpha Corp")).to_be_visible(timeout=WAIT)
 
     page.get_by_role("button", name="Sign out").click()
@@ -199,7 +199,7 @@ def test_known_user_sees_their_tenants_then_signs_out(servers, page):
     settled(page)
     assert_no_data(page)
     assert not [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
-    page.goto(f"{servers}/tenant?tenant={ALPHA_ID}")
+    page.goto(f"{servers}/tenant?tenant={ALPHA}")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT)
     settled(page)
     assert_no_data(page)
@@ -215,7 +215,7 @@ def test_unknown_user_sees_only_the_roles_explanation(servers, page):
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav).to_have_count(0)  # Help is their only page: no navigation to anything else
     assert_no_data(page)
-    for url in [f"/tenant?tenant={ALPHA_ID}", "/tenants", "/admin"]:
+    for url in [f"/tenant?tenant={ALPHA}", "/tenants", "/admin"]:
         page.goto(servers + url)
         expect(page.get_by_text("You have no role in FCU yet")).to_be_visible(timeout=WAIT)
         settled(page)

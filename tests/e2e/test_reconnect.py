@@ -22,11 +22,9 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from fcu.db import Database
+from tests.fixtures import ALPHA, EXEC
 
 pytestmark = pytest.mark.e2e
-
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-EXEC = "exec@northwind.example"
 
 
 class Cable:

@@ -18,10 +18,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from fcu import db as fcu_db
+from tests.fixtures import FIXTURE_FEED
 
 pytestmark = pytest.mark.e2e
-
-FEED = Path(__file__).resolve().parents[1] / "data" / "feed_small"
 
 
 def go(page: Page, ui, title: str) -> None:
@@ -190,7 +189,7 @@ def feed_zip(path: Path, *, bad: bool) -> Path:
     """The fixture feed zipped; bad: a negative MAU on usage.csv line 4; good: every month one
     later, so the current month becomes 2026-11."""
     with zipfile.ZipFile(path, "w") as archive:
-        for source in sorted(FEED.glob("*.csv")):
+        for source in sorted(FIXTURE_FEED.glob("*.csv")):
             text = source.read_text(encoding="utf-8")
             if source.name == "usage.csv":
                 if bad:

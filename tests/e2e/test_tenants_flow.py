@@ -11,11 +11,10 @@ import pytest
 from playwright.sync_api import expect
 
 from fcu import db as fcu_db
+from tests.fixtures import ALPHA, BETA
 
 pytestmark = pytest.mark.e2e
 
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
 NOT_AVAILABLE = "No tenant with this Tenant ID is available to you."
 REVENUE_WORDS = ("Potential earnings", "Unclaimed opportunity", "$")
 REVENUE_COLUMNS = ("potential_earnings", "unclaimed_opportunity", "rate_per_unit")

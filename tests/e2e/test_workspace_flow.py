@@ -11,10 +11,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-pytestmark = pytest.mark.e2e
+from tests.fixtures import ALPHA, BETA
 
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
+pytestmark = pytest.mark.e2e
 
 
 def open_tenant(page: Page, ui, url: str, tenant: str) -> None:

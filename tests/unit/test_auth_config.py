@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from fcu import config
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fixtures import ROOT
 
 GOOD = {
     "redirect_uri": "https://fcu.example.com/oauth2callback",

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from fcu import claims, export, feed, portfolio
 from fcu.workspace import WorkspaceError
+from tests.fixtures import ALPHA, DELTA, EXEC, FIXTURE_FEED
 
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-EXEC = "exec@northwind.example"
-FEED = Path(__file__).parents[1] / "data" / "feed_small"
 DAY = date(2026, 11, 2)
 
 
@@ -68,20 +65,18 @@ def test_refused_outside_scope_or_listing(db, user):
     with pytest.raises(WorkspaceError, match="not in the feed"):
         claims.claim_workload(db, user(EXEC), ALPHA, "faxing", "M11")
     with pytest.raises(WorkspaceError, match="not one you can work on"):
-        claims.claim_workload(
-            db, user(EXEC), "aaaaaaaa-0000-0000-0000-000000000004", "exchange", "M11"
-        )
+        claims.claim_workload(db, user(EXEC), DELTA, "exchange", "M11")
     assert db.scalar("SELECT count(*) FROM app_claims") == 0
 
 
 def test_app_claims_survive_feed_loads_until_the_feed_carries_one(db, user, tmp_path):
     exec_ = user(EXEC)
     claims.claim_workload(db, exec_, ALPHA, "intune", "M12", today=DAY)
-    assert feed.load_feed(db, FEED, loaded_by="tests").ok  # the same feed again
+    assert feed.load_feed(db, FIXTURE_FEED, loaded_by="tests").ok  # the same feed again
     assert workload_row(db, exec_, "intune")["claim_id"] == "APP-000001"
     # A later feed carries Northwind's claim for Alpha's intune: it takes over.
     later = tmp_path / "feed"
-    shutil.copytree(FEED, later)
+    shutil.copytree(FIXTURE_FEED, later)
     with (later / "claims.csv").open("a") as out:
         out.write(f"C8,{ALPHA},intune,P1,M12,approved,2026-11-02,2026-11-03\n")
     lines = (later / "claims.csv").read_text().splitlines()
@@ -96,7 +91,7 @@ def test_a_claim_the_feed_denied_can_be_made_again(db, user, tmp_path):
     exec_ = user(EXEC)
     claims.claim_workload(db, exec_, ALPHA, "viva", "M11", today=DAY)
     later = tmp_path / "feed"
-    shutil.copytree(FEED, later)
+    shutil.copytree(FIXTURE_FEED, later)
     with (later / "claims.csv").open("a") as out:
         out.write(f"C9,{ALPHA},viva,P1,M11,denied,2026-11-02,\n")
     assert feed.load_feed(db, later, loaded_by="tests").ok

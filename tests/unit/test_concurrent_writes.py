@@ -6,8 +6,8 @@ from fcu import contacts, intent, notes, service_status
 from fcu.contacts import ContactInput
 from fcu.notes import NoteInput
 from fcu.workspace import StaleEdit
+from tests.fixtures import ALPHA
 
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
 WRITERS = 20
 
 

@@ -8,9 +8,7 @@ import pytest
 from fcu import contacts, export, portfolio
 from fcu.contacts import ContactInput
 from fcu.workspace import StaleEdit, WorkspaceError
-
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-EXEC = "exec@northwind.example"
+from tests.fixtures import ALPHA, BETA, EXEC
 
 CUSTOMER = ContactInput(
     kind="customer",
@@ -79,8 +77,7 @@ def test_one_email_once_per_tenant(db, user):
     with pytest.raises(WorkspaceError, match="kim@alpha.example is already a contact"):
         contacts.create_contact(db, user(EXEC), ALPHA, again)
     # The same person may be a contact of another tenant.
-    beta = "aaaaaaaa-0000-0000-0000-000000000002"
-    contacts.create_contact(db, user(EXEC), beta, CUSTOMER)
+    contacts.create_contact(db, user(EXEC), BETA, CUSTOMER)
 
 
 def test_edit_and_delete_check_the_version(db, user):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -22,10 +21,7 @@ from hypothesis import strategies as st
 
 from fcu import earnings, export, metrics
 from fcu.access import AccessDenied
-
-ROOT = Path(__file__).resolve().parents[2]
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+from tests.fixtures import ALPHA, DELTA, ROOT
 
 
 def figures(frame: pd.DataFrame, key: str) -> dict:

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from fcu import export, portfolio
 from fcu.access import User, redact
-
-ROOT = Path(__file__).resolve().parents[2]
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
-GAMMA = "aaaaaaaa-0000-0000-0000-000000000003"
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+from tests.fixtures import ALPHA, BETA, DELTA, FIXTURE_FEED, GAMMA, ROOT
 
 EXEC_TENANTS_CSV = (
     "tenant_id,tenant_name,tenant_domain,country,segment,mpn_ids,claimed_workloads,mau,pau,"
@@ -196,7 +190,7 @@ def test_tenants_csv_neutralises_formula_names(tmp_path):
     from fcu.db import Database
 
     folder = tmp_path / "feed"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "feed_small", folder)
+    shutil.copytree(FIXTURE_FEED, folder)
     path = folder / "tenants.csv"
     path.write_text(path.read_text().replace("Alpha Corp", '=HYPERLINK("x")'))
     database = Database(tmp_path / "f.duckdb")

@@ -10,8 +10,7 @@ import pytest
 
 from fcu import feed
 from fcu.db import Database
-
-FIXTURE_FEED = Path(__file__).resolve().parents[1] / "data" / "feed_small"
+from tests.fixtures import FIXTURE_FEED
 
 
 @pytest.fixture

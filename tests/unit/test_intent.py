@@ -6,9 +6,8 @@ import pytest
 
 from fcu import export, intent, portfolio
 from fcu.workspace import StaleEdit, WorkspaceError
+from tests.fixtures import ALPHA, EXEC
 
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-EXEC = "exec@northwind.example"
 GOOD = "The customer has no intent to adopt Exchange Online because it uses another mail vendor."
 
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from fcu import loads, portfolio
 from fcu.access import AccessDenied
 from fcu.feed import FeedError
-
-FEED = Path(__file__).resolve().parents[1] / "data" / "feed_small"
+from tests.fixtures import FIXTURE_FEED
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +22,7 @@ def operator(monkeypatch):
 
 def feed_files(shift_months: bool = False, bad: bool = False) -> dict[str, bytes]:
     """The fixture feed's files; months moved one later (current month 2026-11), or broken."""
-    files = {p.name: p.read_bytes() for p in sorted(FEED.glob("*.csv"))}
+    files = {p.name: p.read_bytes() for p in sorted(FIXTURE_FEED.glob("*.csv"))}
     usage = files["usage.csv"].decode()
     if shift_months:
         for old, new in (("2026-10", "2026-11"), ("2026-09", "2026-10"), ("2026-08", "2026-09")):

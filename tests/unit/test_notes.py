@@ -9,11 +9,7 @@ import pytest
 from fcu import export, notes, portfolio
 from fcu.notes import NoteInput
 from fcu.workspace import WorkspaceError
-
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
-GAMMA = "aaaaaaaa-0000-0000-0000-000000000003"
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
+from tests.fixtures import ALPHA, BETA, DELTA, GAMMA
 
 
 def test_notes_are_appended_newest_first_with_author(db, user):
@@ -122,25 +118,6 @@ def test_hostile_text_is_stored_as_written(db, user):
     text = "<script>alert(1)</script> **bold** =cmd()"
     notes.add_note(db, user("exec@northwind.example"), ALPHA, NoteInput(risks=text + "\x00"))
     assert notes.notes(db, user("exec@northwind.example"), ALPHA).iloc[0]["risks"] == text
-
-
-@pytest.mark.parametrize("module", ["notes", "contacts", "service_status", "intent", "claims"])
-def test_each_workspace_module_imports_first_and_registers_every_export(module):
-    """A command or page may import any of them first (they and fcu.export import each other)."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    code = (
-        f"import fcu.{module}; from fcu import export; "
-        "print(sorted({'notes', 'contacts', 'service-status', 'intent-notes', 'claims', "
-        "'audit'} - set(export.TABLES)))"
-    )
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=False
-    )
-    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr
 
 
 def test_audit_export_is_the_partners_history_masked_for_report_viewers(db, user):

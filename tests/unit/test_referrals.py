@@ -6,18 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from fcu import export, referrals
 from fcu.referrals import AU_PENDING, ReferralConflict, ReferralError, ReferralFilters
+from tests.fixtures import ALPHA, BETA, DELTA, ROOT
 
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-BETA = "aaaaaaaa-0000-0000-0000-000000000002"
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
 NOW = datetime(2026, 11, 25, 12, 0)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def rfa_ids(db, user, filters=None, now=NOW) -> list[str]:

@@ -9,9 +9,7 @@ import pytest
 from fcu import export, service_status
 from fcu.service_status import StatusRow, TaxonomyError
 from fcu.workspace import StaleEdit, WorkspaceError
-
-ALPHA = "aaaaaaaa-0000-0000-0000-000000000001"
-EXEC = "exec@northwind.example"
+from tests.fixtures import ALPHA, BETA, EXEC
 
 
 def test_the_shipped_taxonomy_has_the_documented_shape():
@@ -99,7 +97,7 @@ def test_only_visible_workloads_and_tenants(db, user):
         service_status.save_status(
             db,
             user("exec.m11@northwind.example"),
-            "aaaaaaaa-0000-0000-0000-000000000002",
+            BETA,
             "exchange",
             [("Deployed", None, None, 500)],
             0,

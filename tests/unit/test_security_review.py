@@ -1,5 +1,7 @@
 """The security review's ten cases, each refused or masked (the classes they belong to are
-tested over every page and table in test_access_everywhere.py and test_hostile_users.py).
+tested over every page and table in tests/app/test_access_matrix.py and
+tests/app/test_hostile_users.py). The cases a page shows (1 and 3, 5, 7):
+tests/app/test_security_review_pages.py.
 """
 
 from __future__ import annotations
@@ -11,54 +13,33 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from reliability_helpers import ALPHA, BETA, EXEC, ROOT, as_text, fingerprints, workspace_tables
 
-from fcu import cli, config, export, feed, loads, referrals, users
-from fcu.access import MASK, User, get_user
+from fcu import cli, config, export, feed, loads, referrals
+from fcu.access import MASK, get_user
 from fcu.db import Database
 from fcu.feed import FeedError
-
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
-FEED = ROOT / "tests" / "data" / "feed_small"
-CUSTOMER = "dana.secret@alpha.example"
-REASON = f"The customer ({CUSTOMER}) asked us to wait until spring."
-REPORT = "report@northwind.example"
-
-
-@pytest.fixture
-def declined(db_path) -> Path:
-    """R3 (Beta, M12) declined by an executive with a reason quoting a customer's email."""
-    db = Database(db_path)
-    referrals.decline(db, get_user(db, EXEC), "R3", REASON, 0)
-    db.execute("CHECKPOINT")
-    db.close()
-    return db_path
+from tests.fixtures import (
+    ALPHA,
+    DECLINE_REASON,
+    DECLINED_CUSTOMER,
+    DELTA,
+    EXEC,
+    FIXTURE_FEED,
+    REPORT,
+    ROOT,
+    fingerprints,
+    workspace_tables,
+)
 
 
-# 1 and 3: the Referrals page and a referral's details, as a Report viewer -----------------
-def test_the_referrals_page_sends_a_report_viewer_no_hidden_column(app_for, declined):
-    at = app_for(declined, REPORT)
-    at.run()
-    at.switch_page("pages/referrals.py")
-    at.query_params["rfa"] = "R3"
-    at.run()
-    assert not at.exception
-    listed = at.dataframe[0].value  # the whole frame the browser receives, hidden or not
-    assert list(listed.columns) == list(referrals.LIST_LABELS)
-    shown = as_text(at)
-    assert CUSTOMER not in shown and "asked us to wait" in shown  # masked, not dropped
-    for frame in at.dataframe:
-        cells = [str(c) for c in frame.value.to_numpy().ravel()]
-        assert not [c for c in cells if "@" in c], "an email reached a Report viewer"
-
-
+# 1 and 3: a referral's details, as a Report viewer (``declined``: tests/conftest.py) ------
 def test_a_referrals_decline_reason_is_masked_for_a_report_viewer(declined):
     db = Database(declined)
     try:
         detail = referrals.referral(db, get_user(db, REPORT), "R3")
-        assert detail.decline_reason == REASON.replace(CUSTOMER, MASK)
-        assert CUSTOMER not in "\n".join(detail.facts)
-        assert referrals.referral(db, get_user(db, EXEC), "R3").decline_reason == REASON
+        assert detail.decline_reason == DECLINE_REASON.replace(DECLINED_CUSTOMER, MASK)
+        assert DECLINED_CUSTOMER not in "\n".join(detail.facts)
+        assert referrals.referral(db, get_user(db, EXEC), "R3").decline_reason == DECLINE_REASON
     finally:
         db.close()
 
@@ -97,34 +78,6 @@ def test_the_tenants_csv_neutralises_list_cells(db):
     assert ",=HYPERLINK" not in data and ",@SUM" not in data
 
 
-# 5: a deferred download re-checks its user --------------------------------------------------
-def test_a_deferred_download_uses_the_users_rights_at_the_click(app_for, db_path, downloads):
-    """Every download drawn as data-at-the-click (on any page) follows the rights of the
-    moment: narrowed to M12, the Tenants CSV holds Beta alone; removed, only its header."""
-    pages = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
-    at = app_for(db_path, EXEC)
-    at.run()
-    for page in pages:
-        try:
-            at.switch_page(f"pages/{page}")
-        except ValueError:
-            continue
-        at.run()
-    assert downloads, "no deferred download was drawn"
-    before = [d() for d in downloads]
-    assert all(ALPHA.encode() in b for b in before)
-    db = Database(db_path)
-    try:
-        users.save_user(db, "tests", User(EXEC, "P1", "executive", False, ("M12",), "Emery"))
-        narrowed = [d() for d in downloads]
-        assert all(ALPHA.encode() not in b and BETA.encode() in b for b in narrowed)
-        users.remove_user(db, "tests", EXEC)
-        removed = [d().decode() for d in downloads]
-        assert all(text.count("\n") == 1 for text in removed)  # the header alone
-    finally:
-        db.close()
-
-
 # 7: sign-in identity ----------------------------------------------------------------------
 AUTH = {
     "redirect_uri": "https://fcu.example.com/oauth2callback",
@@ -161,49 +114,7 @@ def test_the_readmes_cookie_secret_is_refused_outside_localhost():
         assert not [p for p in config.auth_problems(local) if "README's example" in p]
 
 
-def _oidc_app(app_for, path, claims: dict, auth: dict | None = None):
-    at = app_for(path, None)
-    at.secrets["auth"] = auth or {
-        **AUTH,
-        "redirect_uri": "http://localhost:8501/oauth2callback",
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-    }
-    at.user = {"is_logged_in": True, "name": "Someone", **claims}
-    return at.run()
-
-
-def test_a_user_record_is_bound_to_its_first_sign_in_account(app_for, db_path):
-    first = _oidc_app(app_for, db_path, {"email": EXEC, "sub": "account-1"})
-    assert not first.exception and "Alpha Corp" in as_text(first)
-    again = _oidc_app(app_for, db_path, {"email": EXEC, "sub": "account-1"})
-    assert "Alpha Corp" in as_text(again)
-    other = _oidc_app(app_for, db_path, {"email": EXEC.upper(), "sub": "account-2"})
-    shown = as_text(other)
-    assert "Alpha Corp" not in shown and "another account" in shown
-    db = Database(db_path)
-    try:
-        assert db.scalar("SELECT subject FROM users WHERE email = ?", [EXEC]) == "account-1"
-        assert db.scalar("SELECT count(*) FROM audit WHERE action = 'user.bind_subject'") == 1
-    finally:
-        db.close()
-
-
-def test_an_account_of_another_directory_is_refused(app_for, db_path):
-    auth = {
-        **AUTH,
-        "redirect_uri": "http://localhost:8501/oauth2callback",
-        "server_metadata_url": "http://127.0.0.1:9/organizations/v2.0/"
-        ".well-known/openid-configuration",
-        "allowed_tenants": ["contoso-tid"],
-    }
-    stranger = _oidc_app(app_for, db_path, {"email": EXEC, "oid": "o-1", "tid": "evil"}, auth)
-    assert "Alpha Corp" not in as_text(stranger)
-    assert "organisation" in " ".join(e.value for e in stranger.error)
-    member = _oidc_app(app_for, db_path, {"email": EXEC, "oid": "o-1", "tid": "Contoso-TID"}, auth)
-    assert "Alpha Corp" in as_text(member)
-
-
-# 8: the Data page: see test_data_page.py (an admin who is not an operator) -----------------
+# 8: the Data page: see tests/app/test_data_page.py (an admin who is not an operator) -----
 
 
 # 9: uploads ---------------------------------------------------------------------------------
@@ -231,7 +142,7 @@ def _refused_and_unchanged(db, admin: str, upload: list, match: str) -> str:
 
 
 def test_a_zip_bomb_is_refused_before_it_fills_the_disk(db, operator):
-    files = {f"feed/{p.name}": p.read_bytes() for p in FEED.glob("*.csv")}
+    files = {f"feed/{p.name}": p.read_bytes() for p in FIXTURE_FEED.glob("*.csv")}
     files["feed/usage.csv"] = b"0" * (200 << 20)  # 200 MB of zeros: about 200 KB zipped
     bomb = _zip(files)
     assert len(bomb) < 1 << 20
@@ -241,13 +152,13 @@ def test_a_zip_bomb_is_refused_before_it_fills_the_disk(db, operator):
 
 def test_a_zip_past_the_expanded_limit_is_refused(db, operator, monkeypatch):
     monkeypatch.setattr(feed, "MAX_EXPANDED_MB", 1)
-    files = {f"{p.name}": p.read_bytes() for p in FEED.glob("*.csv")}
+    files = {f"{p.name}": p.read_bytes() for p in FIXTURE_FEED.glob("*.csv")}
     files["usage.csv"] = os.urandom(2 << 20)  # does not compress: the total limit speaks
     _refused_and_unchanged(db, operator, [("feed.zip", _zip(files))], "more than 1 MB")
 
 
 def test_a_feed_file_twice_in_an_upload_is_refused(db, operator):
-    files = {p.name: p.read_bytes() for p in FEED.glob("*.csv")}
+    files = {p.name: p.read_bytes() for p in FIXTURE_FEED.glob("*.csv")}
     twice = _zip({**files, "old/usage.csv": files["usage.csv"]})
     said = _refused_and_unchanged(db, operator, [("feed.zip", twice)], "more than once")
     assert "usage.csv" in said

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import importlib.util
 import os
 import re
 import shutil
@@ -45,26 +44,30 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from reliability_helpers import ALPHA, BETA, ROOT
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from fcu.db import Database
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, run_app
+from tests.fixtures import (
+    ADMIN,
+    ALPHA,
+    BETA,
+    DELTA,
+    EXEC,
+    EXEC_M11,
+    FABRIKAM_ADMIN,
+    TENANT_NAMES,
+)
 
 pytestmark = pytest.mark.load
 
 SESSIONS = int(os.environ.get("FCU_LOAD_SESSIONS", "30"))
 SECONDS = float(os.environ.get("FCU_LOAD_SECONDS", "60"))
 PROFILES = os.environ.get("FCU_LOAD_PROFILES", "session")  # or "person" (see _drive)
-DELTA = "aaaaaaaa-0000-0000-0000-000000000004"
 # Three Northwind users (P1) and Fabrikam's admin (P2), who works on Alpha too.
-WRITERS = [
-    "exec@northwind.example",
-    "admin@northwind.example",
-    "exec.m11@northwind.example",
-    "admin@fabrikam.example",
-]
-NAMES = {ALPHA: "Alpha Corp", BETA: "Beta School", DELTA: "Delta Gov, Ministry"}
+WRITERS = [EXEC, ADMIN, EXEC_M11, FABRIKAM_ADMIN]
+NAMES = {tenant: TENANT_NAMES[tenant] for tenant in (ALPHA, BETA, DELTA)}
 TIMEOUT_MS = 180_000  # one step; a stuck session fails with its step's name
 RAMP_SECONDS = 0.5  # people arrive over 15 s
 BROWSER_NICE = 10
@@ -111,14 +114,6 @@ def _session_of(text: str) -> int | None:
     """The session that wrote a load note ("load s<n> r<round>"), or None for other text."""
     found = re.fullmatch(r"load s(\d+) r\d+", text.strip())
     return int(found[1]) if found else None
-
-
-def _harness():
-    """tests/e2e/conftest.py (run_app, Chromium settings), loaded as a module."""
-    spec = importlib.util.spec_from_file_location("e2e_harness", ROOT / "tests/e2e/conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _nice_chromium(folder: Path, chromium: str) -> str:
@@ -515,9 +510,8 @@ def _report(out: dict, elapsed: float, stored: list[str], audited: int) -> str:
 @pytest.mark.timeout(1800)
 def test_thirty_sessions_at_once(tmp_path, fixture_db_template, capsys):
     pytest.importorskip("playwright.async_api")
-    harness = _harness()
-    if not Path(harness.CHROMIUM).exists():
-        pytest.skip(f"{harness.CHROMIUM} is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
     path = tmp_path / "fcu.duckdb"
     shutil.copy(fixture_db_template, path)
     db = Database(path)
@@ -527,9 +521,9 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template, capsys):
         db.close()
     assert before == 0  # so the versions confirmed must run 1, 2, ... per workload
 
-    chromium = _nice_chromium(tmp_path, harness.CHROMIUM)
+    chromium = _nice_chromium(tmp_path, CHROMIUM)
     started = time.monotonic()
-    with harness.run_app(
+    with run_app(
         path,
         env={"STREAMLIT_LOGGER_LEVEL": os.environ.get("FCU_LOAD_LOG", "info")},
         access_log=True,
@@ -537,9 +531,7 @@ def test_thirty_sessions_at_once(tmp_path, fixture_db_template, capsys):
         # In a thread of its own: the e2e tests' session-wide browser keeps Playwright's
         # event loop running on the main thread, where asyncio.run cannot start another.
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            out = pool.submit(
-                asyncio.run, _drive(url, chromium, harness.CHROMIUM_ARGS, tmp_path)
-            ).result()
+            out = pool.submit(asyncio.run, _drive(url, chromium, CHROMIUM_ARGS, tmp_path)).result()
     elapsed = time.monotonic() - started
 
     db = Database(path)

@@ -8,7 +8,8 @@ Every load either
   each planted fault is reported at its file (and line and column when alone), and the
   database is unchanged: every feed table and workspace table holds the same rows, no
   staging table is left, and the attempt is recorded once as refused.
-Nothing else: no exception, no partial load. The number of feeds tried is printed.
+Nothing else: no exception, no partial load. Each hostile kind is also planted alone on
+every run, and each such feed's refusal is recorded once.
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
-from reliability_helpers import (
+
+from fcu import feed
+from fcu.db import Database
+from tests.fixtures import (
     FEED_TABLES,
+    FIXTURE_FEED,
     copy_db,
     fill_workspace,
     fingerprints,
@@ -34,13 +39,8 @@ from reliability_helpers import (
     workspace_tables,
 )
 
-from fcu import feed
-from fcu.db import Database
-
-FIXTURE_FEED = Path(__file__).resolve().parents[1] / "data" / "feed_small"
 FILES = [spec.name for spec in feed.CONTRACT]
 FILE_NAMES = {f"{name}.csv" for name in FILES}
-TRIED: dict[str, int] = {"benign": 0, "hostile": 0, "loaded": 0, "refused": 0}
 
 # Values that are not of a column's kind (none can be read as one).
 NOT_OF_KIND = {
@@ -197,7 +197,11 @@ def _applicable(name: str) -> list[str]:
 
 
 def hostile(draw, c: Corrupted, name: str) -> None:
-    kind = draw(st.sampled_from(_applicable(name)))
+    plant(draw, c, name, draw(st.sampled_from(_applicable(name))))
+
+
+def plant(draw, c: Corrupted, name: str, kind: str) -> None:
+    """Plant a hostile fault of ``kind`` in file ``name``, its details drawn."""
     rows = c.tables[name]
     header = rows[0]
     row = draw(st.integers(0, len(rows) - 2))
@@ -331,7 +335,6 @@ def _check(database: Database, baseline: dict, corrupted: Corrupted, result) -> 
     assert database.scalar("SELECT count(*) FROM loads") == baseline["loads"] + 1
     outcome = database.scalar("SELECT outcome FROM loads ORDER BY load_id DESC LIMIT 1")
     if not result.ok:
-        TRIED["refused"] += 1
         assert "refused" in expects or "either" in expects, (described, result.problems[:5])
         assert outcome == "refused"
         assert result.problems and result.problem_count >= 1
@@ -351,7 +354,6 @@ def _check(database: Database, baseline: dict, corrupted: Corrupted, result) -> 
                     result.problems[:5],
                 )
         return
-    TRIED["loaded"] += 1
     assert "refused" not in expects, (described, "a planted fault was loaded")
     assert outcome == "loaded"
     now = fingerprints(database, FEED_TABLES)
@@ -382,27 +384,73 @@ SETTINGS = settings(
 )
 
 
+# ``derandomize`` seeds each property from its function's source, so any edit draws other
+# feeds. Pinned: the seeds their source gave them in tests/reliability/, so that moving them
+# here (and dropping their counters) changed none of the feeds they try.
+HARMLESS_SEED = 5731650062373870872496905325792791294281118329035593487661730463802010098786021559674232715088561139086407460445616
+HOSTILE_SEED = 36934522201835769783834759772099992718808483233713122387165110234992793935144428691922312549012821060036744325794590
+
+
 @SETTINGS
+@seed(HARMLESS_SEED)
 @given(corrupted=corrupted_feeds(hostile_faults=False))
 def test_harmless_changes_load_with_the_same_figures(baseline, corrupted):
-    TRIED["benign"] += 1
     _load(baseline, corrupted)
 
 
 @settings(SETTINGS, max_examples=40)
+@seed(HOSTILE_SEED)
 @given(corrupted=corrupted_feeds(hostile_faults=True))
 def test_hostile_feeds_load_correctly_or_are_refused_with_located_errors(baseline, corrupted):
-    TRIED["hostile"] += 1
     _load(baseline, corrupted)
 
 
-def test_report_how_many_corrupted_feeds_were_tried(capsys):
-    """Runs after the two properties above (same module, in order): print the count."""
-    tried = TRIED["benign"] + TRIED["hostile"]
-    with capsys.disabled():
-        print(
-            f"\nhostile feeds: {tried} corrupted feeds tried ({TRIED['benign']} harmless, "
-            f"{TRIED['hostile']} hostile): {TRIED['loaded']} loaded, {TRIED['refused']} refused"
-        )
-    if tried:
-        assert TRIED["loaded"] + TRIED["refused"] == tried
+def _each_kind() -> list[tuple[str, str]]:
+    """(file, kind) for every hostile kind but a flipped byte (which can make another valid
+    value), each in one file it applies to, the files taken in turn."""
+    out = []
+    for i, kind in enumerate(k for k in HOSTILE_KINDS if k != "random_byte"):
+        files = [name for name in FILES if kind in _applicable(name)]
+        out.append((files[i % len(files)], kind))
+    return out
+
+
+EACH_KIND = _each_kind()
+
+
+@settings(SETTINGS, max_examples=1, phases=[Phase.generate])  # one run: nothing to shrink
+@given(data=st.data())
+def test_each_hostile_kind_is_refused_and_each_refusal_recorded_once(baseline, data):
+    """Each kind planted alone (the properties above draw theirs at random, so a run may
+    leave one out), the feeds loaded one after another into one database: every one is
+    refused naming its file; afterwards the feed and the workspace hold the same rows, no
+    staging table is left, and the loads record one refusal per feed, no more."""
+    refused = []
+    with tempfile.TemporaryDirectory(prefix="fcu-hostile-") as tmp:
+        tmp = Path(tmp)
+        database = Database(copy_db(baseline["path"], tmp / "fcu.duckdb"))
+        try:
+            for number, (name, kind) in enumerate(EACH_KIND):
+                corrupted = Corrupted({n: [list(r) for r in rows] for n, rows in CLEAN.items()})
+                plant(data.draw, corrupted, name, kind)
+                assert [f.expect for f in corrupted.faults] == ["refused"], (name, kind)
+                folder = tmp / f"feed-{number}"
+                folder.mkdir()
+                corrupted.write(folder)
+                result = feed.load_feed(database, folder, loaded_by="each hostile kind")
+                if not result.ok and f"{name}.csv" in {p.file for p in result.problems}:
+                    refused.append((name, kind))
+            assert refused == EACH_KIND, [fault for fault in EACH_KIND if fault not in refused]
+            assert leftover_load_tables(database) == []
+            assert fingerprints(database, FEED_TABLES) == baseline["feed"]
+            assert fingerprints(database, workspace_tables(database)) == baseline["workspace"]
+            outcomes = database.execute(
+                "SELECT outcome, count(*) FROM loads WHERE loaded_by = ? GROUP BY outcome",
+                ["each hostile kind"],
+            )
+            assert outcomes == [("refused", len(EACH_KIND))]
+            assert database.scalar("SELECT count(*) FROM loads") == baseline["loads"] + len(
+                EACH_KIND
+            )
+        finally:
+            database.close()
