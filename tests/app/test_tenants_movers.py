@@ -3,20 +3,10 @@ band filter and its chart. Known answers: tests/unit/test_movers.py."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from streamlit.testing.v1 import AppTest
 
 from fcu.ui import keys
-
-DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-
-
-def app(email: str) -> AppTest:
-    at = AppTest.from_file(DASHBOARD, default_timeout=30)
-    at.secrets["fcu_tests"] = "demo mode"
-    at.session_state[keys.DEMO_EMAIL] = email
-    return at.run()
+from tests.fixtures import EXEC, app_test
 
 
 def table(at: AppTest):
@@ -24,7 +14,7 @@ def table(at: AppTest):
 
 
 def test_change_columns_and_the_movement_filter(app_env):
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     assert not at.exception
     shown = table(at).set_index("Tenant name")
     assert round(shown.loc["Alpha Corp", "Usage % vs last month"], 2) == -29.33
@@ -37,7 +27,7 @@ def test_change_columns_and_the_movement_filter(app_env):
 
 
 def test_a_usage_band_filters_the_list_and_the_chart_shows_every_band(app_env):
-    at = app("exec@northwind.example")
+    at = app_test(EXEC)
     assert len(at.get("plotly_chart")) == 1  # the band chart
     at.button_group(key=keys.TENANT_BAND).set_value("Over 100 %").run()
     assert not at.exception

@@ -10,6 +10,7 @@ import pytest
 
 from fcu import portfolio, precompute
 from fcu.portfolio import TenantFilters
+from tests.fixtures import EXEC, FABRIKAM_ADMIN
 
 
 def changes(db, who, filters: TenantFilters | None = None) -> dict:
@@ -25,20 +26,20 @@ def changes(db, who, filters: TenantFilters | None = None) -> dict:
 
 
 def test_change_since_last_month_per_tenant(db, user):
-    assert changes(db, user("exec@northwind.example")) == {
+    assert changes(db, user(EXEC)) == {
         "Alpha Corp": (-29.33, -40),
         "Beta School": (None, None),  # October alone
     }
-    assert changes(db, user("admin@fabrikam.example"))["Alpha Corp"] == (-40.71, 90)
+    assert changes(db, user(FABRIKAM_ADMIN))["Alpha Corp"] == (-40.71, 90)
 
 
 def test_no_three_month_change_without_that_month(db, user):
-    frame = portfolio.tenants(db, user("exec@northwind.example"))
+    frame = portfolio.tenants(db, user(EXEC))
     assert frame["usage_change_3m"].isna().all() and frame["mau_change_3m"].isna().all()
 
 
 def test_movement_filter_and_sort(db, user):
-    exec_ = user("exec@northwind.example")
+    exec_ = user(EXEC)
     assert list(changes(db, exec_, TenantFilters(movement="falling"))) == ["Alpha Corp"]
     assert changes(db, exec_, TenantFilters(movement="rising")) == {}
     ordered = portfolio.tenants(db, exec_, TenantFilters(sort="usage_change_1m"))
@@ -46,7 +47,7 @@ def test_movement_filter_and_sort(db, user):
 
 
 def test_usage_bands_count_what_the_other_filters_keep(db, user):
-    exec_ = user("exec@northwind.example")
+    exec_ = user(EXEC)
     bands = portfolio.usage_bands(db, exec_, TenantFilters(usage_band="Over 100 %"))
     assert dict(zip(bands["band"], bands["tenants"], strict=True)) == {
         "Under 25 %": 0,
