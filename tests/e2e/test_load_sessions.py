@@ -316,6 +316,7 @@ class Person:
             for _ in range(3):
                 cell = table.locator("[role='gridcell']", has_text=NAMES[self.tenant])
                 await cell.first.wait_for(state="attached")
+                await table.scroll_into_view_if_needed()  # below the filters and the chart
                 box = await table.bounding_box()
                 while box != (steady := await table.bounding_box()) or box is None:
                     await page.wait_for_timeout(200)

@@ -43,6 +43,7 @@ def open_row(page, ui, row: int) -> None:
     """Click a row of the Tenants table (its selection box, left of the first column)."""
     ui.wait_idle(page)
     table = page.get_by_test_id("stDataFrame")
+    table.scroll_into_view_if_needed()  # below the filters and the band chart
     box = table.bounding_box()
     page.mouse.click(box["x"] + 15, box["y"] + 35 * (row + 1) + 17)
     page.wait_for_url("**/tenant?tenant=*", wait_until="commit")
