@@ -54,3 +54,5 @@ WS_INTENT_TEXT = "fcu_ws_intent_text:"  # + tenant:workload: the note being writ
 WS_INTENT_BASE = "fcu_ws_intent_base:"  # + tenant:workload: current note ID when writing began
 WS_CLAIM_WORKLOAD = "fcu_ws_claim_workload:"  # + tenant: the workload to claim
 WS_CLAIM_MPN = "fcu_ws_claim_mpn:"  # + tenant: the MPN location to claim under
+WS_STALE = "fcu_ws_stale"  # the sentence of a save refused because someone saved first
+WS_REFUSED = "fcu_ws_refused:"  # + a Save button's key: the sentence of a refused save

@@ -3,9 +3,9 @@ contacts, claim workload, service status and service intent notes.
 
 ``render`` draws them from one ``TenantWorkspace`` (``fcu.tenant_workspace.read``), read once
 per run for a tenant the page checked once. Every write goes through the fcu module that
-owns it (which checks access and input afresh, and audits) by ``submit.submit``. User text
-is only ever shown with ``st.text`` / ``st.dataframe`` or escaped (``tables.plain``), never
-rendered as markup.
+owns it (which checks access and input afresh, and audits), in the callback of a
+``submit.save_button``. User text is only ever shown with ``st.text`` / ``st.dataframe`` or
+escaped (``tables.plain``), never rendered as markup.
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ def render(db: Database, user: User, record: TenantWorkspace) -> None:
     message = st.session_state.pop(keys.FLASH, None)
     if message:
         st.success(tables.plain(message))
+    stale = st.session_state.pop(keys.WS_STALE, None)
+    if stale:
+        st.error(tables.plain(stale))
     try:
         for section in SECTIONS:
             section(db, user, record)

@@ -9,7 +9,7 @@ from fcu.access import User
 from fcu.db import Database
 from fcu.tenant_workspace import TenantWorkspace
 from fcu.ui import keys
-from fcu.ui.workspace.submit import submit
+from fcu.ui.workspace.submit import save_button
 
 
 def show(db: Database, user: User, record: TenantWorkspace) -> None:
@@ -26,22 +26,30 @@ def show(db: Database, user: User, record: TenantWorkspace) -> None:
     )
     with st.form(keys.WS_CLAIM_WORKLOAD + tenant + ":form"):
         left, right = st.columns(2)
-        workload = left.selectbox(
+        left.selectbox(
             "Workload", list(names), format_func=names.get, key=keys.WS_CLAIM_WORKLOAD + tenant
         )
-        mpn = right.selectbox(
+        right.selectbox(
             "MPN location",
             list(locations),
             format_func=lambda m: f"{m} · {locations[m]}",
             key=keys.WS_CLAIM_MPN + tenant,
         )
-        submitted = st.form_submit_button("Claim workload", type="primary")
-    if submitted:
-        submit(
-            lambda: claims.claim_workload(db, user, tenant, workload, mpn),
+
+        def write():
+            workload = st.session_state[keys.WS_CLAIM_WORKLOAD + tenant]
+            return claims.claim_workload(
+                db, user, tenant, workload, st.session_state[keys.WS_CLAIM_MPN + tenant]
+            )
+
+        save_button(
+            "Claim workload",
+            keys.WS_CLAIM_WORKLOAD + tenant + ":save",
+            write,
             lambda claim: (
-                f"Claimed {names[workload]}: claim number {claim.claim_id} (submitted under "
-                f"{claim.mpn_id})."
+                f"Claimed {names[claim.workload]}: claim number {claim.claim_id} (submitted "
+                f"under {claim.mpn_id})."
             ),
+            form=True,
             claims_changed=True,
         )

@@ -14,7 +14,7 @@ from fcu.contacts import KINDS, SURVEY_LANGUAGES, ContactInput
 from fcu.db import Database
 from fcu.tenant_workspace import TenantWorkspace
 from fcu.ui import keys
-from fcu.ui.workspace.submit import submit
+from fcu.ui.workspace.submit import save_button
 from fcu.workspace import MAX_SHORT
 
 CONTACT_LABELS = {
@@ -106,61 +106,91 @@ def _contact_form(
     title = "New contact" if current is None else "Edit contact"
     with st.form(prefix + "form"):
         st.markdown(f"**{title}** ({KINDS[kind].lower()})")
-        name = st.text_input(
-            "Name", value="" if current is None else current["name"], max_chars=MAX_SHORT
+        st.text_input(
+            "Name",
+            value="" if current is None else current["name"],
+            max_chars=MAX_SHORT,
+            key=prefix + "name",
         )
-        email = st.text_input(
-            "Email", value="" if current is None else current["email"], max_chars=254
+        st.text_input(
+            "Email",
+            value="" if current is None else current["email"],
+            max_chars=254,
+            key=prefix + "email",
         )
-        country, language, eligible = "", "", None
         if customer:
-            country = st.text_input(
+            st.text_input(
                 "Country/Region",
                 value="" if current is None else (current["country"] or ""),
                 max_chars=MAX_SHORT,
+                key=prefix + "country",
             )
             languages = list(SURVEY_LANGUAGES)
             had = None if current is None else current["survey_language"]
-            language = st.selectbox(
+            st.selectbox(
                 "Survey language",
                 languages,
                 index=languages.index(had) if had in languages else None,
                 placeholder="Choose a language",
+                key=prefix + "language",
             )
         chosen = [] if current is None else [s for s in current["services"] if s in names]
-        services = st.multiselect(
+        st.multiselect(
             "Services assisted with",
             services_known,
             default=chosen,
             format_func=lambda w: names.get(w, w),
+            key=prefix + "services",
         )
         if customer:
             was = None if current is None else bool(current["survey_eligible"])
-            answer = st.radio(
+            st.radio(
                 "Survey eligible",
                 ["Yes", "No"],
                 index=None if was is None else (0 if was else 1),
                 horizontal=True,
+                key=prefix + "eligible",
             )
-            eligible = None if answer is None else answer == "Yes"
         save, cancel = st.columns([1, 8])
-        saved = save.form_submit_button("Save", type="primary")
+
+        def write() -> int:
+            given = _typed(prefix)
+            if contact_id is None:
+                return contacts.create_contact(db, user, tenant, given)
+            return contacts.edit_contact(db, user, tenant, contact_id, given, version)
+
+        # After a save, and after someone else's (reopening Edit then shows their change).
+        done = _closer(tenant)
+        save_button(
+            "Save",
+            prefix + "save",
+            write,
+            "Contact saved.",
+            form=True,
+            place=save,
+            on_saved=done,
+            on_stale=done,
+        )
         cancelled = cancel.form_submit_button("Cancel")
     if cancelled:
         st.session_state[keys.WS_CONTACT_MODE + tenant] = None
         st.rerun()
-    if not saved:
-        return
-    given = ContactInput(kind, name, email, country, language or "", tuple(services), eligible)
 
-    def write() -> int:
-        if contact_id is None:
-            return contacts.create_contact(db, user, tenant, given)
-        return contacts.edit_contact(db, user, tenant, contact_id, given, version)
 
-    # After a save, and after someone else's (reopening Edit then shows their change).
-    done = _closer(tenant)
-    submit(write, "Contact saved.", on_saved=done, on_stale=done)
+def _typed(prefix: str) -> ContactInput:
+    """The contact as submitted (a customer's fields are absent for a partner contact)."""
+    typed, kind = st.session_state, st.session_state[prefix + "kind"]
+    customer = {} if kind != "customer" else typed
+    answer = customer.get(prefix + "eligible")
+    return ContactInput(
+        kind,
+        typed[prefix + "name"],
+        typed[prefix + "email"],
+        customer.get(prefix + "country", ""),
+        customer.get(prefix + "language") or "",
+        tuple(typed[prefix + "services"]),
+        None if answer is None else answer == "Yes",
+    )
 
 
 def _closer(tenant: str) -> Callable[[], None]:
@@ -175,11 +205,12 @@ def _closer(tenant: str) -> Callable[[], None]:
 
 def _contact_delete(db: Database, user: User, tenant: str, current: pd.Series, version: int):
     st.text(f"Delete {current['name']} <{current['email']}>? The history keeps what it held.")
-    if st.button("Confirm delete", type="primary", key=keys.WS_CONTACT_MODE + tenant + ":confirm"):
-        done = _closer(tenant)
-        submit(
-            lambda: contacts.delete_contact(db, user, tenant, int(current["contact_id"]), version),
-            "Contact deleted.",
-            on_saved=done,
-            on_stale=done,
-        )
+    done = _closer(tenant)
+    save_button(
+        "Confirm delete",
+        keys.WS_CONTACT_MODE + tenant + ":confirm",
+        lambda: contacts.delete_contact(db, user, tenant, int(current["contact_id"]), version),
+        "Contact deleted.",
+        on_saved=done,
+        on_stale=done,
+    )

@@ -10,7 +10,7 @@ from fcu.access import User, redact
 from fcu.db import Database
 from fcu.tenant_workspace import TenantWorkspace
 from fcu.ui import keys, tables
-from fcu.ui.workspace.submit import submit
+from fcu.ui.workspace.submit import save_button
 
 GUIDELINES = (
     "One or two sentences on the customer's intent (or lack of it) for this workload, with "
@@ -77,20 +77,24 @@ def show(db: Database, user: User, record: TenantWorkspace) -> None:
             st.warning(tables.plain(warning))
         if not warnings:
             st.success("No warnings: the note follows the guidelines.")
-    if st.button("Save intent note", type="primary", key=keys.WS_INTENT_TEXT + suffix + ":save"):
+    text_key = keys.WS_INTENT_TEXT + suffix
 
-        def restart() -> None:  # the next run starts from the note now current
-            del st.session_state[base_key]
+    def write() -> int:
+        typed = st.session_state
+        return intent.save_intent(db, user, tenant, workload, typed[text_key], typed[base_key])
 
-        def saved() -> None:
-            restart()
-            st.session_state.pop(keys.WS_INTENT_TEXT + suffix, None)
+    def restart() -> None:  # the run starts from the note now current
+        del st.session_state[base_key]
 
-        submit(
-            lambda: intent.save_intent(
-                db, user, tenant, workload, text, st.session_state[base_key]
-            ),
-            f"Intent note for {names[workload]} saved.",
-            on_saved=saved,
-            on_stale=restart,  # the next run shows their note; the text stays
-        )
+    def saved() -> None:
+        restart()
+        del st.session_state[text_key]
+
+    save_button(
+        "Save intent note",
+        text_key + ":save",
+        write,
+        f"Intent note for {names[workload]} saved.",
+        on_saved=saved,
+        on_stale=restart,  # the run shows their note; the text stays
+    )

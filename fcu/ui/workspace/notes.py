@@ -11,10 +11,11 @@ from fcu.db import Database
 from fcu.notes import NoteInput
 from fcu.tenant_workspace import TenantWorkspace
 from fcu.ui import keys, tables
-from fcu.ui.workspace.submit import submit
+from fcu.ui.workspace.submit import save_button
 from fcu.workspace import MAX_SHORT, MAX_TEXT
 
 SHOWN_NOTES = 4
+NOTE_INPUTS = ("scope", "risks", "actions", "due", "owner")  # NoteInput's order
 TRUNCATE_AT = 280
 NOTE_LABELS = {
     "created_at": "Written (UTC)",
@@ -75,24 +76,28 @@ def _long_text(label: str, text: str, key: str) -> None:
 
 
 def _note_form(db: Database, user: User, tenant: str, form_key: str) -> None:
+    field = f"{form_key}:field:"
     with st.form(form_key + ":form", clear_on_submit=False):
         st.markdown("**New status note**")
-        scope = st.text_area("Onboarding scope", max_chars=MAX_TEXT)
-        risks = st.text_area("Risks", max_chars=MAX_TEXT)
-        actions = st.text_area("Next actions", max_chars=MAX_TEXT)
+        st.text_area("Onboarding scope", max_chars=MAX_TEXT, key=field + "scope")
+        st.text_area("Risks", max_chars=MAX_TEXT, key=field + "risks")
+        st.text_area("Next actions", max_chars=MAX_TEXT, key=field + "actions")
         left, right = st.columns(2)
-        due = left.date_input("Next action date", value=None, format="YYYY-MM-DD")
-        owner = right.text_input("Next action owner", max_chars=MAX_SHORT)
+        left.date_input("Next action date", value=None, format="YYYY-MM-DD", key=field + "due")
+        right.text_input("Next action owner", max_chars=MAX_SHORT, key=field + "owner")
         save, cancel = st.columns([1, 8])
-        saved = save.form_submit_button("Save", type="primary")
-        cancelled = cancel.form_submit_button("Cancel")
-    if cancelled:
-        st.session_state[form_key] = False
-        st.rerun()
-    if saved:
+
+        def write() -> int:
+            typed = (st.session_state[field + f] for f in NOTE_INPUTS)
+            return notes.add_note(db, user, tenant, NoteInput(*typed))
 
         def close() -> None:
             st.session_state[form_key] = False
 
-        note = NoteInput(scope, risks, actions, due, owner)
-        submit(lambda: notes.add_note(db, user, tenant, note), "Note saved.", on_saved=close)
+        save_button(
+            "Save", form_key + ":save", write, "Note saved.", form=True, place=save, on_saved=close
+        )
+        cancelled = cancel.form_submit_button("Cancel")
+    if cancelled:
+        st.session_state[form_key] = False
+        st.rerun()

@@ -11,7 +11,7 @@ from fcu.access import User, redact
 from fcu.db import Database
 from fcu.tenant_workspace import TenantWorkspace
 from fcu.ui import keys, tables
-from fcu.ui.workspace.submit import submit
+from fcu.ui.workspace.submit import save_button
 
 NONE_LABEL = "— none —"
 
@@ -44,14 +44,13 @@ def show(db: Database, user: User, record: TenantWorkspace) -> None:
             f"Saved by {tables.plain(redact_one(user, saved.updated_by))} on "
             f"{tables.minute(saved.updated_at)} UTC (version {saved.version})."
         )
-    rows = []
+    counted = 0
     # The version is part of the widgets' keys: after someone else's save, fresh widgets
     # show the saved rows instead of keeping what was typed over the old version.
     prefix = f"{keys.WS_STATUS_FIELD}{tenant}:{workload}:v{state['version']}:"
     for position, uid in enumerate(list(state["uids"])):
         start = state["start"][position] if position < len(state["start"]) else None
-        rows.append(_status_row(taxonomy, prefix + str(uid), start, state, uid))
-    counted = sum(r[3] for r in rows)
+        counted += _status_row(taxonomy, prefix + str(uid), start, state, uid)[3]
     difference = saved.total_entitlements - counted
     st.caption(
         f"Counted {counted:,} of {saved.total_entitlements:,}"
@@ -66,19 +65,25 @@ def show(db: Database, user: User, record: TenantWorkspace) -> None:
         state["uids"].append(state["next"])
         state["next"] += 1
         st.rerun()
-    if save.button("Save service status", type="primary", key=prefix + "save"):
 
-        def forget() -> None:  # the next run shows the saved status afresh
-            del st.session_state[state_key]
-
-        submit(
-            lambda: service_status.save_status(
-                db, user, tenant, workload, rows, state["version"], taxonomy
-            ),
-            lambda version: f"Service status of {names[workload]} saved (version {version}).",
-            on_saved=forget,
-            on_stale=forget,
+    def write() -> int:
+        rows = [_typed_row(taxonomy, prefix + str(uid)) for uid in state["uids"]]
+        return service_status.save_status(
+            db, user, tenant, workload, rows, state["version"], taxonomy
         )
+
+    def forget() -> None:  # the run shows the saved status afresh
+        del st.session_state[state_key]
+
+    save_button(
+        "Save service status",
+        prefix + "save",
+        write,
+        lambda version: f"Service status of {names[workload]} saved (version {version}).",
+        place=save,
+        on_saved=forget,
+        on_stale=forget,
+    )
 
 
 def redact_one(user: User, value: object) -> object:
@@ -135,3 +140,12 @@ def _status_row(taxonomy, prefix: str, start, state: dict, uid: int) -> tuple:
             state["start"] = state["start"][:position] + state["start"][position + 1 :]
         st.rerun()
     return (l1, l2, l3, int(count))
+
+
+def _typed_row(taxonomy, prefix: str) -> tuple:
+    """A row as submitted, read from its widgets' keys (the keys ``_status_row`` gives)."""
+    typed = st.session_state
+    l1 = typed[prefix + ":l1"]
+    l2 = typed.get(f"{prefix}:l2:{l1}") if taxonomy.l2_options(l1) else None
+    l3 = typed.get(f"{prefix}:l3:{l1}:{l2}") if taxonomy.l3_options(l1, l2) else None
+    return (l1, l2, l3, int(typed[prefix + ":count"]))
