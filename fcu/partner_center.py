@@ -21,6 +21,7 @@ The reports are staged in a DuckDB database of their own in the temporary folder
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -33,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pycountry
@@ -245,6 +247,7 @@ class PartnerCenterLoad:
     new_workloads: list[tuple[str, str]] = field(default_factory=list)  # key, name as written
     kept: list[str] = field(default_factory=list)  # FCU files kept from the previous load
     absent: list[str] = field(default_factory=list)  # FCU files neither given nor loaded before
+    others: list[str] = field(default_factory=list)  # other partners in FCU, left as they were
 
     @property
     def ok(self) -> bool:
@@ -276,6 +279,11 @@ class PartnerCenterLoad:
             lines.append(f"  {name + '.csv':<28}not given: the ones already loaded are kept")
         for name in self.absent:
             lines.append(f"  {name + '.csv':<28}not given and none loaded before: empty")
+        if self.others:
+            lines.append(
+                "Other partners in FCU, left as they were (their MPN locations, claims, "
+                "referrals and the tenants only they reach): " + ", ".join(self.others) + "."
+            )
         if self.new_workloads:
             lines.append("New workloads (names FCU does not know, loaded as their own):")
             lines += [f"  {key}: {name}" for key, name in self.new_workloads]
@@ -566,6 +574,8 @@ class _Made:
     lines_sql: str = ""  # (f, line) of the report rows of a usage key (tenant, workload, month)
     file_names: dict[int, str] = field(default_factory=dict)  # report index -> file name
     kept_keys: dict[str, list[str]] = field(default_factory=dict)  # kept file -> key per row
+    # given file -> (its first line of other partners' rows appended to it, their keys)
+    appended: dict[str, tuple[int, list[str]]] = field(default_factory=dict)
     partner_id: str = ""
     tenants_given: bool = False
 
@@ -597,6 +607,10 @@ class _Made:
             what = f"{stem} already in FCU (no {stem}.csv given)"
             message = self._in_report_terms(p.message)
             return Problem(what, None, p.column, f"{key}: {message}" if key else message)
+        if stem in self.appended and p.line and p.line >= self.appended[stem][0]:
+            key = self.appended[stem][1][p.line - self.appended[stem][0]]
+            what = f"{stem} of other partners already in FCU"
+            return Problem(what, None, p.column, f"{key}: {self._in_report_terms(p.message)}")
         if stem in OWN_FILES and p.file not in self.origins:
             return Problem(p.file, p.line, p.column, self._in_report_terms(p.message))
         columns = REPORT_COLUMNS.get(stem, {})
@@ -653,6 +667,10 @@ class _Made:
             .replace("not in workloads.csv", "not a workload of the reports nor one FCU knows")
             .replace(
                 "is not in partners.csv", f"is not the partner of this load ({self.partner_id})"
+            )
+            .replace(
+                "duplicate key: an earlier line has the same mpn_id",
+                "this MPNId is already a location of another partner in FCU",
             )
             .replace("in partners.csv", "in the reports' MPNId column")
             .replace(
@@ -722,10 +740,14 @@ def load_reports(
             if "tenants" in own:
                 made.tenants_given = True
                 _override_tenants(reader, made, own["tenants"])
+            others = _Others.of(db, partner_id)
+            if others is not None:
+                say(0.37, "Keeping the other partners' part of the feed")
+                others.keep(db, con, made, outcome, work)
+            say(0.4, "Adding claims, referrals and the rate card")
+            _own_files(db, own, made, outcome, partner_id, others, reader)
         finally:
             con.close()
-        say(0.4, "Adding claims, referrals and the rate card")
-        _own_files(db, own, made, outcome, partner_id)
         outcome.files = reader.reads + [
             FileRead(s.path.name, s.kind, _rows(s.path)) for s in own.values()
         ]
@@ -1055,21 +1077,20 @@ def _write(path: Path, columns: list[str], rows: Sequence[tuple]) -> None:
 
 
 # -- FCU's own files: given, else kept from the previous load --------------------------------
-_KEPT_SQL = {
+_KEPT_SQL = {  # the rows of each FCU file as its CSV holds them, and the file's key
     "claims": (
         "SELECT claim_id, tenant_id, workload, partner_id, mpn_id, status, submitted_on, "
-        "approved_on FROM feed_claims WHERE partner_id = ? ORDER BY claim_id",
+        "approved_on FROM feed_claims",
         "claim_id",
     ),
     "referrals": (
         "SELECT rfa_id, tenant_id, partner_id, mpn_id, strftime(assigned_at, "
         "'%Y-%m-%dT%H:%M:%SZ') AS assigned_at, array_to_string(workloads, ';') AS workloads, "
-        "au_pct, source FROM feed_referrals WHERE partner_id = ? ORDER BY rfa_id",
+        "au_pct, source FROM feed_referrals",
         "rfa_id",
     ),
     "rate_card": (
-        "SELECT workload, rate_per_unit, max_earning, min_pau FROM feed_rate_card "
-        "WHERE ? IS NOT NULL ORDER BY workload",
+        "SELECT workload, rate_per_unit, max_earning, min_pau FROM feed_rate_card",
         "workload",
     ),
 }
@@ -1078,6 +1099,7 @@ _EMPTY = {
     "referrals": "rfa_id,tenant_id,partner_id,mpn_id,assigned_at,workloads,au_pct,source\n",
     "rate_card": "workload,rate_per_unit,max_earning,min_pau\n",
 }
+PARTNER_FILES = ("claims", "referrals")  # FCU files whose rows belong to one partner
 
 
 def _own_files(
@@ -1086,24 +1108,204 @@ def _own_files(
     made: _Made,
     outcome: PartnerCenterLoad,
     partner_id: str,
+    others: _Others | None,
+    reader: _Reader,
 ) -> None:
     """Copy the FCU files given (byte for byte, so their lines stay); keep the partner's
-    claims and referrals, and the rate card, of the previous load where none is given."""
+    claims and referrals, and the rate card, of the previous load where none is given. The
+    other partners' claims and referrals stay whether the partner's are given or kept."""
     out = made.folder
     for name in ("claims", "referrals", "rate_card"):
         source = own.get(name)
-        if source is not None:
-            shutil.copyfile(source.path, out / f"{name}{source.path.suffix.lower()}")
-            continue
         sql, key = _KEPT_SQL[name]
+        if source is not None:
+            target = out / f"{name}{source.path.suffix.lower()}"
+            shutil.copyfile(source.path, target)
+            if others is not None and name in PARTNER_FILES:
+                others.check_given(source, partner_id, reader)
+                others.append(db, reader.con, name, source, target, made)
+            continue
         if db.table_exists(f"feed_{name}"):
-            frame = db.df(sql, [partner_id])
+            frame = db.df(
+                f"{sql} ORDER BY partner_id <> ?, {key}"
+                if name in PARTNER_FILES
+                else f"{sql} WHERE ? IS NOT NULL ORDER BY {key}",
+                [partner_id],
+            )
             frame.to_csv(out / f"{name}.csv", index=False)
             made.kept_keys[name] = [str(k) for k in frame[key]]
             outcome.kept.append(name)
         else:
             (out / f"{name}.csv").write_text(_EMPTY[name], encoding="utf-8")
             outcome.absent.append(name)
+
+
+# -- the other partners: a load of one partner's reports leaves the rest of FCU as it was -----
+@dataclass
+class _Others:
+    """The part of the feed in FCU that belongs to partners other than this load's: their
+    MPN locations, claims and referrals, and the tenants only they reach (through those, or
+    claims made in FCU) with their usage. A tenant this load's reports name is the reports'
+    (its name, country, licences and usage), whoever else reaches it."""
+
+    partner_id: str
+    ids: list[str]  # the other partners, in order
+
+    @classmethod
+    def of(cls, db: Database, partner_id: str) -> _Others | None:
+        if not db.table_exists("feed_partners"):
+            return None
+        ids = [
+            p
+            for (p,) in db.execute(
+                "SELECT DISTINCT partner_id FROM feed_partners WHERE partner_id <> ? ORDER BY 1",
+                [partner_id],
+            )
+        ]
+        return cls(partner_id, ids) if ids else None
+
+    def keep(self, db, con, made: _Made, outcome: PartnerCenterLoad, work: Path) -> None:
+        """Add their rows to the partners, workloads, tenants and usage made from the
+        reports (their MPN locations first: an MPN of the reports that is already theirs
+        is then named on the reports' row)."""
+        out, p = made.folder, self.partner_id
+        outcome.others = self.ids
+        partners = db.df(
+            "SELECT partner_id, partner_name, mpn_id, location_name FROM feed_partners "
+            "WHERE partner_id <> ? ORDER BY partner_id, mpn_id",
+            [p],
+        )
+        self._prepend(out / "partners.parquet", partners, made, "other partners' MPN locations")
+        made_ids = {
+            str(t).lower()
+            for t in pq.read_table(out / "tenants.parquet", columns=["tenant_id"])
+            .column(0)
+            .to_pylist()
+        }
+        reached = db.execute(
+            "SELECT DISTINCT lower(CAST(tenant_id AS VARCHAR)) FROM (SELECT tenant_id FROM "
+            "feed_claims WHERE partner_id <> $p UNION ALL SELECT tenant_id FROM feed_referrals "
+            "WHERE partner_id <> $p UNION ALL SELECT tenant_id FROM app_claims "
+            "WHERE partner_id <> $p) ORDER BY 1",
+            {"p": p},
+        )
+        kept = [t for (t,) in reached if t not in made_ids]
+        tenants = db.df(
+            "SELECT tenant_id, tenant_name, tenant_domain, country, segment, eligible_licenses "
+            "FROM feed_tenants WHERE lower(tenant_id) IN (SELECT unnest($t::VARCHAR[])) "
+            "ORDER BY tenant_id",
+            {"t": kept},
+        )
+        self._append_rows(out / "tenants.parquet", tenants, made, "other partners' tenants")
+        kept_usage = work / "kept_usage.parquet"
+        db.execute(
+            "COPY (SELECT tenant_id, workload, month, mau, pau, entitlements FROM feed_usage "
+            "WHERE lower(CAST(tenant_id AS VARCHAR)) IN (SELECT unnest($t::VARCHAR[]))) "
+            "TO $f (FORMAT parquet)",
+            {"t": kept, "f": str(kept_usage)},
+        )
+        usage, merged = out / "usage.parquet", work / "usage_merged.parquet"
+        con.execute(
+            "COPY (SELECT * FROM read_parquet($a) UNION ALL BY NAME SELECT * FROM "
+            "read_parquet($b)) TO $c (FORMAT parquet)",
+            {"a": str(usage), "b": str(kept_usage), "c": str(merged)},
+        )
+        merged.replace(usage)
+        known = set(pq.read_table(out / "workloads.parquet", columns=["workload"])[0].to_pylist())
+        used = db.df(
+            "SELECT workload, display_name FROM feed_workloads WHERE workload IN (SELECT "
+            "workload FROM read_parquet($f) UNION SELECT workload FROM feed_claims WHERE "
+            "partner_id <> $p) ORDER BY workload",
+            {"f": str(kept_usage), "p": p},
+        )
+        used = used[~used["workload"].isin(known)]
+        self._append_rows(out / "workloads.parquet", used, made, "workloads already in FCU")
+
+    def check_given(self, source: _Source, partner_id: str, reader: _Reader) -> None:
+        """A claims or referrals file given with this load holds this partner's rows only:
+        one of another partner's is theirs to give (checked here, since that partner is
+        in FCU's partners)."""
+        frame = _own_frame(source)
+        column = next((c for c in frame.columns if c.lower() == "partner_id"), None)
+        if column is None:
+            return
+        for line, value in zip(range(2, len(frame) + 2), frame[column], strict=True):
+            if value.strip() in self.ids:
+                reader._add(
+                    source.path.name,
+                    line,
+                    "partner_id",
+                    f"{_quoted(value)} is another partner in FCU; this load is "
+                    f"{partner_id}'s, whose rows only it may hold",
+                )
+
+    def append(self, db, con, name: str, source: _Source, target: Path, made: _Made) -> None:
+        """Add the other partners' rows of ``name`` after the given file's own lines."""
+        sql, key = _KEPT_SQL[name]
+        theirs = db.df(f"{sql} WHERE partner_id <> ? ORDER BY {key}", [self.partner_id])
+        if theirs.empty:
+            return
+        if target.suffix == ".parquet":
+            con.register("_theirs", theirs.astype("string"))
+            merged = target.with_name(f"{name}_merged.parquet")
+            con.execute(
+                "COPY (SELECT * FROM read_parquet($a) UNION ALL BY NAME SELECT * FROM _theirs) "
+                "TO $b (FORMAT parquet)",
+                {"a": str(target), "b": str(merged)},
+            )
+            con.unregister("_theirs")
+            merged.replace(target)
+            first = pq.read_metadata(target).num_rows - len(theirs) + 2
+        else:
+            header = [h.lower() for h in source.header]
+            rows = [
+                ["" if pd.isna(v) else str(v) for v in r]
+                for r in theirs.reindex(columns=header).itertuples(index=False)
+            ]
+            text = target.read_bytes()
+            with target.open("a", encoding="utf-8", newline="") as fh:
+                if text and not text.endswith((b"\n", b"\r")):
+                    fh.write("\n")
+                csv.writer(fh, delimiter=source.delim, lineterminator="\n").writerows(rows)
+            first = len(_own_frame(source)) + 2
+        made.appended[name] = (first, [str(k) for k in theirs[key]])
+
+    @staticmethod
+    def _prepend(path: Path, rows: pd.DataFrame, made: _Made, what: str) -> None:
+        mine = pq.read_table(path)
+        _write(path, list(rows.columns), [*rows.itertuples(index=False), *_tuples(mine)])
+        made.origins[path.name] = [(f"{what} already in FCU", None)] * len(rows) + made.origins[
+            path.name
+        ]
+
+    @staticmethod
+    def _append_rows(path: Path, rows: pd.DataFrame, made: _Made, what: str) -> None:
+        if rows.empty:
+            return
+        mine = pq.read_table(path)
+        columns = mine.column_names
+        _write(path, columns, [*_tuples(mine), *rows[columns].itertuples(index=False)])
+        made.origins[path.name] = made.origins[path.name] + [
+            (f"{what} already in FCU", None)
+        ] * len(rows)
+
+
+def _tuples(table: pa.Table) -> list[tuple]:
+    return list(zip(*(c.to_pylist() for c in table.columns), strict=True))
+
+
+def _own_frame(source: _Source) -> pd.DataFrame:
+    """One of FCU's own files, every value as text (to read a column by line)."""
+    if source.path.suffix.lower() == ".parquet":
+        return pq.read_table(source.path).to_pandas().astype("string").fillna("")
+    return pd.read_csv(
+        source.path,
+        sep=source.delim,
+        dtype=str,
+        keep_default_na=False,
+        encoding="utf-8-sig",
+        skipinitialspace=True,
+    )
 
 
 def _override_tenants(r: _Reader, made: _Made, source: _Source) -> None:

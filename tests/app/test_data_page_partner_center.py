@@ -81,10 +81,12 @@ def test_an_operator_loads_a_zip_of_reports_for_the_partner_chosen(app_env):
         "admin@northwind.example",
         "loaded",
     ]
-    # The partner's figures are the reports' (see tests/unit/test_partner_center.py)
+    # The partner's figures are the reports' (see tests/unit/test_partner_center.py), less
+    # Alpha's teams, which P2 holds by C2: P2's part of the feed stays as it was
+    assert "Other partners in FCU, left as they were" in summary
     rows = figures(app_env).decode().splitlines()
     assert rows[1].startswith(f"{ALPHA},Alpha Corp,alpha.example,US,commercial,M11,")
-    assert ",1240,1850,67.03,-2.97,260,,,2200.0,490.0," in rows[1]
+    assert ",1060,1650,64.24,-5.76,80,,,2200.0,450.0," in rows[1]
 
 
 def test_bad_reports_are_listed_by_file_and_line_and_change_nothing(app_env):

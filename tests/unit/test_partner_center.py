@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from fcu import db as fcu_db
-from fcu import export, partner_center, users
+from fcu import export, feed, partner_center, users
 from fcu.access import User
 from fcu.feed import FeedError
 
@@ -422,3 +422,83 @@ def test_counts_are_whole_numbers_and_an_empty_count_is_zero(loaded, reports):
     assert [str(p) for p in outcome.problems] == [
         "OfficeUsage.csv:6: PaidAvailableUnits: '200.5' is not a whole number"
     ]
+
+
+# -- a load of one partner's reports leaves the other partners as they were ------------------
+FEED_SMALL = ROOT / "tests" / "data" / "feed_small"  # P1 (M11, M12) and P2 (M21)
+FABRIKAM = User("admin@fabrikam.example", "P2", "executive", True, None, "Fran Fabrikam")
+DELTA = "aaaaaaaa-0000-0000-0000-000000000004"  # P2's alone (C6, R2); in no report of P1
+
+
+@pytest.fixture
+def two_partners(tmp_path) -> fcu_db.Database:
+    """FCU's own feed with P1 and P2, then P1 moves to its Partner Center reports."""
+    database = fcu_db.Database(tmp_path / "two.duckdb")
+    assert feed.load_feed(database, FEED_SMALL, loaded_by="tests").ok
+    users.add_many(database, [EXEC, FABRIKAM], actor="tests")
+    yield database
+    database.close()
+
+
+def line_of(csv_text: bytes, tenant: str) -> str:
+    return next(line for line in csv_text.decode().splitlines() if line.startswith(tenant))
+
+
+def test_another_partners_part_of_the_feed_stays_as_it_was(two_partners):
+    before = {t: export.render(two_partners, FABRIKAM, t) for t in ("tenants", "referrals")}
+    outcome = partner_center.load_reports(two_partners, REPORTS, "P1", loaded_by="tests")
+    assert outcome.ok, [str(p) for p in outcome.problems]
+    assert "Other partners in FCU, left as they were" in outcome.summary()
+    assert outcome.others == ["P2"]
+    after = {t: export.render(two_partners, FABRIKAM, t) for t in before}
+    # Delta is P2's alone: its line, its usage and P2's referral on it are as they were
+    assert line_of(after["tenants"], DELTA) == line_of(before["tenants"], DELTA)
+    assert after["referrals"] == before["referrals"]
+    # Alpha is named by P1's reports: its figures are the reports' for P2 too (teams 180/200)
+    workloads = export.TABLES["workloads"](two_partners, FABRIKAM)
+    teams = workloads[(workloads["tenant_id"] == ALPHA) & (workloads["workload"] == "teams")]
+    assert teams[["claim_id", "mau", "pau"]].values.tolist() == [["C2", 180, 200]]
+    assert two_partners.execute(
+        "SELECT partner_id, mpn_id, location_name FROM feed_partners ORDER BY mpn_id"
+    ) == [
+        ("P1", "M11", "Northwind Seattle"),
+        ("P1", "M12", "Northwind London"),
+        ("P2", "M21", "Fabrikam Berlin"),
+    ]
+    # P1's view is the reports', less Alpha's teams, which P2 holds (C2): 1240 - 180 = 1060
+    # MAU, 1850 - 200 = 1650 PAU, 64.24 %, unclaimed 490 - 40 = 450
+    mine = export.render(two_partners, EXEC, "tenants")
+    assert line_of(mine, ALPHA) == (
+        f"{ALPHA},Alpha Corp,alpha.example,US,commercial,M11,entra_id;exchange,1060,1650,64.24,"
+        "-5.76,80,,,2200.0,450.0,,no_survey_contact"
+    )
+    assert line_of(mine, BETA) == TENANTS_CSV.splitlines()[2]
+
+
+def test_claims_of_another_partner_in_this_partners_file_are_refused(two_partners, reports):
+    claims = reports / "claims.csv"
+    lines = claims.read_text(encoding="utf-8").splitlines()
+    lines.append(f"C99,{DELTA},exchange,P2,M21,submitted,2026-10-01,")
+    claims.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = export.render(two_partners, FABRIKAM, "tenants")
+    outcome = partner_center.load_reports(two_partners, reports, "P1", loaded_by="tests")
+    assert not outcome.ok
+    assert [str(p) for p in outcome.problems] == [
+        f"claims.csv:{len(lines)}: partner_id: 'P2' is another partner in FCU; this load is "
+        "P1's, whose rows only it may hold"
+    ]
+    assert export.render(two_partners, FABRIKAM, "tenants") == before
+
+
+def test_an_mpn_of_another_partner_in_the_reports_is_named_on_its_line(two_partners, reports):
+    office = reports / "OfficeUsage.csv"
+    text = office.read_text(encoding="utf-8-sig")
+    office.write_text(text.replace(",M12,", ",M21,"), encoding="utf-8-sig")
+    outcome = partner_center.load_reports(two_partners, reports, "P1", loaded_by="tests")
+    assert not outcome.ok
+    named = [str(p) for p in outcome.problems]
+    assert any(
+        p.startswith("OfficeUsage.csv:")
+        and "this MPNId is already a location of another partner in FCU" in p
+        for p in named
+    ), named
