@@ -88,6 +88,9 @@ class Settings:
 
 
 # -- the token -------------------------------------------------------------------------------
+DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
+
+
 def token_cache_path() -> Path:
     default = Path.home() / ".config" / "fcu" / "partner-center-token.json"
     return Path(os.environ.get("FCU_PARTNER_CENTER_TOKEN_CACHE", default))
@@ -141,8 +144,14 @@ def _msal_app():
     if path.is_file():
         cache.deserialize(path.read_text())
     tenant = os.environ.get("FCU_PARTNER_CENTER_TENANT", "organizations")
+    # Another Entra ID endpoint (a national cloud's) is named by FCU_PARTNER_CENTER_AUTHORITY,
+    # and is then taken as it is, without Microsoft's list of known instances.
+    host = os.environ.get("FCU_PARTNER_CENTER_AUTHORITY", "").strip().rstrip("/")
     return msal.PublicClientApplication(
-        client_id, authority=f"https://login.microsoftonline.com/{tenant}", token_cache=cache
+        client_id,
+        authority=f"{host or DEFAULT_AUTHORITY}/{tenant}",
+        token_cache=cache,
+        instance_discovery=not host,
     )
 
 
@@ -520,20 +529,33 @@ def start_daily(db: Database) -> bool:
             return True
 
         def run() -> None:
-            while True:
-                at = next_sync()
-                time.sleep(max((at - datetime.now(UTC).replace(tzinfo=None)).total_seconds(), 1))
-                try:
-                    sync(
-                        db,
-                        partner,
-                        with_dir=os.environ.get("FCU_SYNC_WITH") or None,
-                        started_by="daily sync",
-                    )
-                except Exception:  # the thread must outlive one bad day
-                    log.exception("daily partner center sync failed")
+            daily(db, partner, os.environ.get("FCU_SYNC_WITH") or None)
 
         thread = threading.Thread(target=run, name="fcu-daily-sync", daemon=True)
         thread.start()
         _daily.append(thread)
     return True
+
+
+def daily(
+    db: Database,
+    partner: str,
+    with_dir: str | None,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None),
+    sleep: Callable[[float], None] = time.sleep,
+    days: int | None = None,
+    **sync_options,
+) -> None:
+    """The daily sync's loop: wait until the next FCU_SYNC_HOUR, sync, again (``days``
+    times, or for ever). A failed day is recorded by ``sync`` and the loop goes on; so does
+    one that raises (logged)."""
+    done = 0
+    while days is None or done < days:
+        at = next_sync(now())
+        sleep(max((at - now()).total_seconds(), 1))
+        try:
+            sync(db, partner, with_dir=with_dir, started_by="daily sync", **sync_options)
+        except Exception:  # the thread must outlive one bad day
+            log.exception("daily partner center sync failed")
+        done += 1

@@ -176,6 +176,12 @@ def figures(db) -> bytes:
     return export.render(db, get_user(db, "exec@northwind.example"), "tenants")
 
 
+def fcu_sync(db_path: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    """``python -m fcu sync ARGS`` in a process of its own, with only ``env``."""
+    command = [sys.executable, "-m", "fcu", "--db", str(db_path), "sync", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
 def test_the_command_syncs_end_to_end_and_creates_fcus_reports_once(db_path, insights, own_files):
     env = {
         "PATH": "/usr/bin:/bin",
@@ -183,15 +189,7 @@ def test_the_command_syncs_end_to_end_and_creates_fcus_reports_once(db_path, ins
         "FCU_PARTNER_CENTER_TOKEN": TOKEN,
         "FCU_SYNC_POLL_SECONDS": "0.01",
     }
-    command = [sys.executable, "-m", "fcu", "--db", str(db_path), "sync", "--partner", "P1"]
-    done = subprocess.run(
-        [*command, "--with", str(own_files)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = fcu_sync(db_path, env, "--partner", "P1", "--with", str(own_files))
     assert done.returncode == 0, done.stderr
     assert "Partner Center reports of P1 loaded" in done.stdout
     assert "(2 duplicate-flagged rows dropped)" in done.stdout
@@ -204,7 +202,7 @@ def test_the_command_syncs_end_to_end_and_creates_fcus_reports_once(db_path, ins
     }
     # the secure link is fetched without the token
     assert all(not with_token for _, path, with_token in insights.calls if "/download/" in path)
-    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    again = fcu_sync(db_path, env, "--partner", "P1")
     assert again.returncode == 0, again.stderr  # claims etc. already loaded stay
     assert len(insights.queries) == 3 and len(insights.reports) == 3  # found, not made again
     export_cmd = [sys.executable, "-m", "fcu", "--db", str(db_path), "export", "tenants"]
@@ -334,3 +332,193 @@ def test_every_sync_is_recorded_and_the_next_is_at_the_hour(db, insights, own_fi
     assert sync.next_sync(datetime(2026, 11, 30, 3, 0)) == datetime(2026, 12, 1, 3, 0)
     monkeypatch.setenv("FCU_SYNC_HOUR", "")
     assert sync.next_sync() is None
+
+
+def test_the_daily_sync_waits_for_its_hour_and_outlives_a_failed_day(
+    db, insights, own_files, monkeypatch
+):
+    from datetime import datetime, timedelta
+
+    monkeypatch.setenv("FCU_SYNC_HOUR", "6")
+    clock = [datetime(2026, 12, 2, 5, 30)]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the clock moves only while the loop waits
+        waits.append(seconds)
+        clock[0] += timedelta(seconds=seconds)
+
+    insights.faults = [("ScheduledQueries", 500, {})] * 4  # the first day's sync fails
+    sync.daily(
+        db,
+        "P1",
+        str(own_files),
+        now=lambda: clock[0],
+        sleep=sleep,
+        days=2,
+        settings=settings(insights),
+        token=TOKEN,
+    )
+    assert waits == [1800.0, 86400.0]  # to 06:00 today, then to 06:00 tomorrow
+    runs = db.execute("SELECT started_by, outcome FROM syncs ORDER BY sync_id")
+    assert runs == [("daily sync", "failed"), ("daily sync", "loaded")]
+    assert b"Alpha Corp" in figures(db)
+
+
+def test_the_running_app_starts_one_daily_sync_when_configured(db, monkeypatch):
+    started = []
+    monkeypatch.setattr(sync, "_daily", [])
+    monkeypatch.setattr(sync, "daily", lambda *args, **kw: started.append(args[1:]))
+    monkeypatch.delenv("FCU_SYNC_HOUR", raising=False)
+    assert sync.start_daily(db) is False  # not configured: no thread
+    monkeypatch.setenv("FCU_SYNC_HOUR", "6")
+    monkeypatch.setenv("FCU_SYNC_PARTNER", "P1")
+    monkeypatch.setenv("FCU_SYNC_WITH", "/srv/p1-own-files")
+    assert sync.start_daily(db) and sync.start_daily(db)  # asked twice (two sessions)
+    assert len(sync._daily) == 1
+    sync._daily[0].join(5)
+    assert started == [("P1", "/srv/p1-own-files")]
+
+
+# -- device-code sign-in through MSAL, against an Entra ID of the tests' own -------------------
+class Entra(BaseHTTPRequestHandler):
+    """The endpoints MSAL's device-code flow calls (HTTPS, a CA of the test's own): the
+    tenant's OpenID configuration, the device authorization (a user code to show), and the
+    token endpoint, which says "authorization_pending" once before it issues ``TOKEN``."""
+
+    state: dict
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _json(self, body: dict, status: int = 200) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        base = self.state["base"]
+        if self.path.startswith("/organizations/v2.0/.well-known/openid-configuration"):
+            self._json(
+                {
+                    "issuer": f"{base}/organizations/v2.0",
+                    "authorization_endpoint": f"{base}/organizations/oauth2/v2.0/authorize",
+                    "token_endpoint": f"{base}/organizations/oauth2/v2.0/token",
+                    "device_authorization_endpoint": f"{base}/organizations/oauth2/v2.0/devicecode",
+                }
+            )
+        else:
+            self._json({"error": "not_found"}, 404)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        self.state["posts"].append((self.path, form))
+        if self.path.endswith("/devicecode"):
+            self._json(
+                {
+                    "device_code": "device-123",
+                    "user_code": "FCU-7788",
+                    "verification_uri": "https://microsoft.com/devicelogin",
+                    "expires_in": 60,
+                    "interval": 1,
+                    "message": "To sign in, open https://microsoft.com/devicelogin and enter "
+                    "the code FCU-7788.",
+                }
+            )
+        elif self.path.endswith("/token"):
+            self.state["polls"] += 1
+            if self.state["polls"] == 1:
+                self._json({"error": "authorization_pending"}, 400)
+                return
+            self._json(
+                {
+                    "token_type": "Bearer",
+                    "scope": sync.SCOPE,
+                    "expires_in": 3600,
+                    "access_token": TOKEN,
+                    "refresh_token": "refresh-9b1",
+                    "id_token": _jwt(
+                        {
+                            "iss": f"{self.state['base']}/tid-1/v2.0",
+                            "aud": "client-1",
+                            "sub": "sub-1",
+                            "oid": "oid-1",
+                            "tid": "tid-1",
+                            "preferred_username": "admin@northwind.example",
+                            "iat": 1_700_000_000,
+                            "exp": 4_000_000_000,
+                        }
+                    ),
+                    "client_info": _b64({"uid": "oid-1", "utid": "tid-1"}),
+                }
+            )
+        else:
+            self._json({"error": "not_found"}, 404)
+
+
+def _b64(body: dict) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(body).encode()).decode().rstrip("=")
+
+
+def _jwt(claims: dict) -> str:
+    return f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.sig"
+
+
+@pytest.fixture
+def entra(tmp_path):
+    import ssl
+
+    import trustme
+
+    ca = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("localhost").configure_cert(context)
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    state = {"posts": [], "polls": 0}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Bound", (Entra,), {"state": state}))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    state["base"] = f"https://localhost:{server.server_port}"
+    state["bundle"] = str(bundle)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def test_sign_in_once_by_device_code_then_sync_with_the_cached_token(
+    db_path, tmp_path, entra, insights, own_files
+):
+    cache = tmp_path / "home" / ".config" / "fcu" / "partner-center-token.json"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path / "home"),
+        "REQUESTS_CA_BUNDLE": entra["bundle"],  # the test's CA, for MSAL's HTTPS
+        "FCU_PARTNER_CENTER_CLIENT_ID": "client-1",
+        "FCU_PARTNER_CENTER_AUTHORITY": entra["base"],
+        "FCU_PARTNER_CENTER_URL": insights.url,
+        "FCU_SYNC_POLL_SECONDS": "0.01",
+    }
+    signed = fcu_sync(db_path, env, "--sign-in")
+    assert signed.returncode == 0, signed.stderr
+    # the person is told where to go and what code to enter; the token is never shown
+    assert "enter the code FCU-7788" in signed.stderr
+    assert f"keeps the sign-in in {cache}" in signed.stdout
+    assert TOKEN not in signed.stdout + signed.stderr and "refresh-9b1" not in signed.stderr
+    assert entra["polls"] == 2  # pending once, then the token
+    assert cache.stat().st_mode & 0o777 == 0o600  # readable by its owner only
+    assert cache.parent.stat().st_mode & 0o077 == 0
+    device = next(form for path, form in entra["posts"] if path.endswith("/devicecode"))
+    assert device["client_id"] == ["client-1"] and sync.SCOPE in device["scope"][0]
+    # a later sync signs in from the cache, with no token in its environment
+    done = fcu_sync(db_path, env, "--partner", "P1", "--with", str(own_files))
+    assert done.returncode == 0, done.stderr
+    assert "Partner Center reports of P1 loaded" in done.stdout
+    assert TOKEN not in done.stdout + done.stderr
+    assert all(with_token for _, path, with_token in insights.calls if "/download/" not in path)
