@@ -100,30 +100,10 @@ def _status_row(taxonomy, prefix: str, start, state: dict, uid: int) -> tuple:
         index=l1_options.index(start.l1) if start and start.l1 in l1_options else 0,
         key=prefix + ":l1",
     )
-    l2_options = taxonomy.l2_options(l1)
-    l2 = None
-    if l2_options:
-        l2 = l2_col.selectbox(
-            "L2",
-            l2_options,
-            index=l2_options.index(start.l2) if start and start.l2 in l2_options else None,
-            placeholder="Choose L2",
-            key=f"{prefix}:l2:{l1}",
-        )
-    else:
-        l2_col.selectbox("L2", [NONE_LABEL], disabled=True, key=f"{prefix}:l2:{l1}")
-    l3_options = taxonomy.l3_options(l1, l2)
-    l3 = None
-    if l3_options:
-        l3 = l3_col.selectbox(
-            "L3",
-            l3_options,
-            index=l3_options.index(start.l3) if start and start.l3 in l3_options else None,
-            placeholder="Choose L3",
-            key=f"{prefix}:l3:{l1}:{l2}",
-        )
-    else:
-        l3_col.selectbox("L3", [NONE_LABEL], disabled=True, key=f"{prefix}:l3:{l1}:{l2}")
+    l2 = _level(l2_col, "L2", taxonomy.l2_options(l1), start and start.l2, f"{prefix}:l2:{l1}")
+    l3 = _level(
+        l3_col, "L3", taxonomy.l3_options(l1, l2), start and start.l3, f"{prefix}:l3:{l1}:{l2}"
+    )
     count = count_col.number_input(
         "Count",
         min_value=0,
@@ -140,6 +120,21 @@ def _status_row(taxonomy, prefix: str, start, state: dict, uid: int) -> tuple:
             state["start"] = state["start"][:position] + state["start"][position + 1 :]
         st.rerun()
     return (l1, l2, l3, int(count))
+
+
+def _level(column, label: str, options: list, start, key: str):
+    """An L2 or L3 choice: the taxonomy's options under the levels above, or a disabled
+    "none" where it has none (the value is then None)."""
+    if not options:
+        column.selectbox(label, [NONE_LABEL], disabled=True, key=key)
+        return None
+    return column.selectbox(
+        label,
+        options,
+        index=options.index(start) if start in options else None,
+        placeholder=f"Choose {label}",
+        key=key,
+    )
 
 
 def _typed_row(taxonomy, prefix: str) -> tuple:
