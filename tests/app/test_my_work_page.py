@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from fcu import digest
+from fcu import digest, mail
 from fcu.db import Database
 from fcu.ui import keys
 from tests.fixtures import (
     ADMIN,
+    ADMIN_PAGE,
     ALPHA,
     BETA,
     CONTACT_EMAIL,
+    DATA_PAGE,
     EXEC,
     MY_WORK_PAGE,
     NOROLE,
@@ -22,6 +24,7 @@ from tests.fixtures import (
     REPORT_M12,
     TENANTS_PAGE,
     TODAY,
+    LocalSmtp,
     app_test,
     as_text,
 )
@@ -136,3 +139,24 @@ def test_no_role_no_page(work_env):
     at = app_test(NOROLE)
     with pytest.raises(ValueError):
         at.switch_page(MY_WORK_PAGE)
+
+
+def test_admins_see_who_gets_the_digest_and_the_sends_that_failed(work_env):
+    with LocalSmtp() as server:
+        settings = mail.settings(server.environ(), {})
+    db = Database(work_env)  # the server has stopped: every send fails
+    try:
+        assert not digest.run(db, TODAY, config=settings).ok
+        users_removed = digest.subscribers(db, "P1")
+    finally:
+        db.close()
+    assert [u.email for u in users_removed] == sorted([EXEC, REPORT, REPORT_M12])
+    at = app_test(ADMIN, DATA_PAGE)
+    assert "3 of your users get the daily digest." in as_text(at)
+    failed = [w.value for w in at.warning if "not sent" in w.value]
+    assert len(failed) == 3 and all("could not be reached" in w for w in failed)
+    assert f"Digest of 2026-11-03 to {EXEC} not sent (1 tries" in as_text(at)
+    at.switch_page(ADMIN_PAGE).run()
+    people = at.dataframe[0].value
+    assert dict(zip(people["Email"], people["Daily digest"], strict=True))[REPORT] is True
+    assert dict(zip(people["Email"], people["Daily digest"], strict=True))[ADMIN] is False

@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from fcu import cli, digest, mail, referrals
+from fcu import cli, digest, mail, referrals, users
 from fcu.access import EMAIL_IN_TEXT, AccessDenied, get_user
 from fcu.db import Database
 from tests.fixtures import (
@@ -21,6 +21,7 @@ from tests.fixtures import (
     CONTACT_EMAIL,
     EXEC,
     FABRIKAM_ADMIN,
+    FIXTURE_USERS,
     MAIL_FROM,
     NOROLE,
     REPORT,
@@ -232,8 +233,9 @@ def test_the_opt_in_by_command_and_by_whom(work_db, capsys, user):
             "SELECT action, actor FROM audit WHERE action LIKE 'digest.%' ORDER BY audit_id"
         )
         assert actions[-1] == ("digest.on", ADMIN)
-        assert not digest.subscribed(db, NOROLE) or NOROLE not in [
-            u.email for u in digest.subscribers(db)
-        ]
+        assert NOROLE not in [u.email for u in digest.subscribers(db)]  # no role, no mail
+        users.remove_user(db, "tests", REPORT_M12)
+        users.save_user(db, "tests", FIXTURE_USERS[REPORT_M12])
+        assert not digest.subscribed(db, REPORT_M12)  # removed and re-added: off
     finally:
         db.close()
