@@ -31,6 +31,7 @@ from fcu.workqueue import KINDS, WorkQueue
 log = logging.getLogger("fcu")
 HOUR = "FCU_DIGEST_HOUR"
 MY_WORK = "my_work"
+MAX_PER_KIND = 25  # items of one kind listed in a mail; the rest are counted, on My work
 
 
 class DigestError(Exception):
@@ -124,7 +125,7 @@ def compose(queue: WorkQueue, user: User, config: MailSettings) -> EmailMessage 
             continue
         text.append(f"{heading} ({len(items)})")
         body.append(f"<h3>{html.escape(heading)} ({len(items)})</h3><ul>")
-        for item in items:
+        for item in items[:MAX_PER_KIND]:
             owner = f" · owner: {item.owner or 'unassigned'}" if kind in ("overdue", "due") else ""
             line = f"{item.tenant_name}: {item.what} · {item.when}{owner}"
             url = _url(config, item.link)
@@ -133,6 +134,10 @@ def compose(queue: WorkQueue, user: User, config: MailSettings) -> EmailMessage 
                 f'<li><a href="{html.escape(url)}">{html.escape(item.tenant_name)}</a>: '
                 f"{html.escape(item.what)} · {html.escape(item.when + owner)}</li>"
             )
+        if len(items) > MAX_PER_KIND:
+            more = f"… and {len(items) - MAX_PER_KIND} more on My work"
+            text += [f"- {more}: {my_work}"]
+            body.append(f'<li><a href="{html.escape(my_work)}">{html.escape(more)}</a></li>')
         text.append("")
         body.append("</ul>")
     footer = (

@@ -239,3 +239,19 @@ def test_the_opt_in_by_command_and_by_whom(work_db, capsys, user):
         assert not digest.subscribed(db, REPORT_M12)  # removed and re-added: off
     finally:
         db.close()
+
+
+def test_a_long_section_lists_25_and_counts_the_rest(work_db, smtp, user):
+    db = Database(work_db)
+    try:
+        queue = digest.workqueue.work_queue(db, user(EXEC), TODAY)
+        many = digest.WorkQueue(EXEC, TODAY, False, queue.of("referral") * 20)  # 40 items
+        plain, markup = text_of(digest.compose(many, user(EXEC), mail.settings(smtp.environ(), {})))
+    finally:
+        db.close()
+    assert "Referrals to accept or decline (40)" in plain
+    assert (
+        plain.count("- Alpha Corp: Referral R1") + plain.count("- Beta School: Referral R3") == 25
+    )
+    assert f"- … and 15 more on My work: {BASE_URL}/my_work" in plain
+    assert "… and 15 more on My work</a>" in markup
