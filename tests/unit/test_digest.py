@@ -255,3 +255,23 @@ def test_a_long_section_lists_25_and_counts_the_rest(work_db, smtp, user):
     )
     assert f"- … and 15 more on My work: {BASE_URL}/my_work" in plain
     assert "… and 15 more on My work</a>" in markup
+
+
+def test_the_app_sends_at_the_configured_hour(work_db, monkeypatch):
+    from datetime import datetime
+
+    from fcu import daily
+
+    assert daily.next_run(datetime(2026, 11, 3, 5, 59), 6) == datetime(2026, 11, 3, 6, 0)
+    assert daily.next_run(datetime(2026, 11, 3, 6, 0), 6) == datetime(2026, 11, 4, 6, 0)
+    db = Database(work_db)
+    try:
+        monkeypatch.delenv(digest.HOUR, raising=False)
+        assert not digest.start_daily(db)  # no hour: no thread
+        assert "set FCU_DIGEST_HOUR (0-23, UTC)" in digest.describe(db, "P1")
+        monkeypatch.setenv(digest.HOUR, "25")
+        assert daily.hour(digest.HOUR) is None
+        monkeypatch.setenv(digest.HOUR, "6")
+        assert "every day at 06:00 UTC" in digest.describe(db, "P1")
+    finally:
+        db.close()
