@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from fcu import access, export, feed, partner_center, users
@@ -70,6 +71,13 @@ def init(db: Database, tenants: int = SAMPLE_TENANTS, seed: int = SAMPLE_SEED) -
     return f"Database {db.path} created with a sample of {tenants} tenants and demo users."
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day such as 2026-11-03") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m fcu", description=__doc__)
     p.add_argument("--db", help="database file (default: $FCU_DB or data/fcu.duckdb)")
@@ -123,6 +131,17 @@ def _parser() -> argparse.ArgumentParser:
     usub.add_parser("list", help="list users")
     r = usub.add_parser("remove", help="remove a user")
     r.add_argument("email")
+    d = usub.add_parser("digest", help="turn a user's daily digest by email on or off")
+    d.add_argument("email")
+    d.add_argument("state", choices=("on", "off"))
+
+    g = sub.add_parser("digest", help="send today's digest to each user who asked for it")
+    g.add_argument("--today", type=_day, help="the day to send for (YYYY-MM-DD; default today)")
+
+    c = sub.add_parser("calendar", help="write a user's next actions as a calendar (.ics)")
+    c.add_argument("--user", required=True, help="email of the user whose next actions")
+    c.add_argument("--team", action="store_true", help="every owner's (admins and executives)")
+    c.add_argument("--out", help="file to write (default: standard output)")
 
     e = sub.add_parser("export", help="export a table as a user sees it")
     e.add_argument("table", choices=sorted(export.TABLES))
@@ -192,16 +211,27 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         return _users(db, args)
     if args.command == "sync":
         return _sync(db, args)
+    if args.command == "digest":
+        return _digest(db, args)
+    if args.command == "calendar":
+        from fcu import ics, mail
+
+        user = access.require_user(db, args.user)
+        return _write_out(ics.calendar(db, user, base_url=_base_url(mail), team=args.team), args)
     if args.command == "export":
         user = access.require_user(db, args.user)
-        data = export.render(db, user, args.table, args.format)
-        if args.out:
-            export.write_private(Path(args.out), data)
-        else:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
-        return 0
+        return _write_out(export.render(db, user, args.table, args.format), args)
     return 2
+
+
+def _write_out(data: bytes, args: argparse.Namespace) -> int:
+    """``data`` to the owner-only file ``--out``, else to standard output."""
+    if args.out:
+        export.write_private(Path(args.out), data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return 0
 
 
 def _sync(db: Database, args: argparse.Namespace) -> int:
@@ -227,11 +257,40 @@ def _sync(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _base_url(mail) -> str:
+    try:
+        return mail.settings().base_url
+    except mail.MailError:
+        return ""
+
+
+def _digest(db: Database, args: argparse.Namespace) -> int:
+    from fcu import digest, mail, workqueue
+
+    try:
+        result = digest.run(db, args.today or workqueue.today())
+    except (digest.DigestError, mail.MailError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not result.ok:
+        print(result.summary(), file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
 def _users(db: Database, args: argparse.Namespace) -> int:
     if args.users_command == "list":
         print(f"{'email':<44}{'partner':<10}{'role':<34}scope")
         for user in access.list_users(db):
             print(f"{user.email:<44}{user.partner_id:<10}{user.role_label:<34}{user.scope_label}")
+        return 0
+    if args.users_command == "digest":
+        from fcu import digest
+
+        on = digest.set_subscription(db, "command line", args.email, args.state == "on")
+        email = access.normalise_email(args.email)
+        print(f"Daily digest {'on' if on else 'off'} for {email}.")
         return 0
     if args.users_command == "remove":
         users.remove_user(db, "command line", args.email)

@@ -23,7 +23,6 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from fcu import partner_center
+from fcu import daily, partner_center
 from fcu.db import Database
 from fcu.feed import FeedError, Progress
 from fcu.partner_center import PartnerCenterLoad
@@ -461,19 +460,14 @@ def _record(db: Database, partner_id: str, by: str, at: datetime, r: SyncResult)
 # -- when ---------------------------------------------------------------------------------------
 def sync_hour() -> int | None:
     """FCU_SYNC_HOUR: the hour (0-23, UTC) of the daily sync in the running app, or None."""
-    value = os.environ.get("FCU_SYNC_HOUR", "").strip()
-    if not value.isdigit() or not 0 <= int(value) <= 23:
-        return None
-    return int(value)
+    return daily.hour("FCU_SYNC_HOUR")
 
 
 def next_sync(now: datetime | None = None, hour: int | None = None) -> datetime | None:
     hour = sync_hour() if hour is None else hour
     if hour is None:
         return None
-    now = now or datetime.now(UTC).replace(tzinfo=None)
-    at = now.replace(hour=hour, minute=0, second=0, microsecond=0)
-    return at if at > now else at + timedelta(days=1)
+    return daily.next_run(now or daily.utc_now(), hour)
 
 
 def last_sync(db: Database) -> dict | None:
@@ -514,48 +508,25 @@ def failures(db: Database, limit: int = 5) -> list[tuple[datetime, str]]:
     )
 
 
-_daily_started = threading.Lock()
-_daily: list[threading.Thread] = []
-
-
 def start_daily(db: Database) -> bool:
     """In the running app: the daily sync at FCU_SYNC_HOUR of FCU_SYNC_PARTNER (with the
     files of FCU_SYNC_WITH), in one background thread per process. False when not set."""
     partner = os.environ.get("FCU_SYNC_PARTNER", "").strip()
-    if sync_hour() is None or not partner:
+    if not partner:
         return False
-    with _daily_started:
-        if _daily:
-            return True
 
-        def run() -> None:
-            daily(db, partner, os.environ.get("FCU_SYNC_WITH") or None)
-
-        thread = threading.Thread(target=run, name="fcu-daily-sync", daemon=True)
-        thread.start()
-        _daily.append(thread)
-    return True
+    return daily.start("fcu-daily-sync", sync_hour(), daily_job(db, partner, with_dir()))
 
 
-def daily(
-    db: Database,
-    partner: str,
-    with_dir: str | None,
-    *,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC).replace(tzinfo=None),
-    sleep: Callable[[float], None] = time.sleep,
-    days: int | None = None,
-    **sync_options,
-) -> None:
-    """The daily sync's loop: wait until the next FCU_SYNC_HOUR, sync, again (``days``
-    times, or for ever). A failed day is recorded by ``sync`` and the loop goes on; so does
-    one that raises (logged)."""
-    done = 0
-    while days is None or done < days:
-        at = next_sync(now())
-        sleep(max((at - now()).total_seconds(), 1))
-        try:
-            sync(db, partner, with_dir=with_dir, started_by="daily sync", **sync_options)
-        except Exception:  # the thread must outlive one bad day
-            log.exception("daily partner center sync failed")
-        done += 1
+def with_dir() -> str | None:
+    """FCU_SYNC_WITH: the folder of the partner's own files for the daily sync, or None."""
+    return os.environ.get("FCU_SYNC_WITH") or None
+
+
+def daily_job(db: Database, partner: str, folder: str | None, **options) -> Callable[[], None]:
+    """One day's sync of the daily loop (``options`` go to ``sync``: the tests' server)."""
+
+    def job() -> None:
+        sync(db, partner, with_dir=folder, started_by="daily sync", **options)
+
+    return job

@@ -147,6 +147,7 @@ def remove_user(db: Database, actor: str, email: str, *, acting_for: User | None
         if before.is_admin:
             _ensure_not_last_admin(cur, before)
         cur.execute("DELETE FROM users WHERE email = ?", [email])
+        cur.execute("DELETE FROM digest_subscriptions WHERE email = ?", [email])  # re-added: off
         audit.record(
             cur,
             actor=actor,

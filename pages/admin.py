@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from fcu import users
+from fcu import digest, users
 from fcu.access import ROLE_NAMES, AccessDenied, User
 from fcu.ui import auth, keys, layout, tables
 from fcu.ui.data import clear_caches, database
@@ -20,6 +20,7 @@ db = database()
 with layout.fetching():
     people = users.partner_users(db, user)
     locations = users.mpn_locations(db, user.partner_id)
+    by_mail = {u.email for u in digest.subscribers(db, user.partner_id)}
 
 message = st.session_state.pop(keys.ADMIN_MESSAGE, None)
 if message:  # (text, email to select next): set before the selectbox exists in this run
@@ -33,6 +34,7 @@ st.dataframe(
             "Role": [ROLE_NAMES.get(p.role, "No role") for p in people],
             "Admin": [p.is_admin for p in people],
             "Scope": [p.scope_label for p in people],
+            "Daily digest": [p.email in by_mail for p in people],
         }
     ),
     hide_index=True,

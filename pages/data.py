@@ -6,7 +6,7 @@ import streamlit as st
 
 from fcu import access, loads, sync
 from fcu.feed import FeedError
-from fcu.ui import auth, keys, layout, tables
+from fcu.ui import auth, keys, layout, tables, work
 from fcu.ui.data import clear_caches, database
 
 user = layout.require(auth.current_user(), admin=True)
@@ -110,6 +110,9 @@ if access.is_operator(user):
 else:
     st.caption(OPERATORS_ONLY)
     just_refused = False
+
+with layout.fetching():
+    work.digest_report(db, user)  # who gets the digest, and failed sends still to retry
 
 st.subheader("Loads")
 with layout.fetching():

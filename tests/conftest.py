@@ -123,3 +123,15 @@ def declined(db_path) -> Path:
 def bad_db_file(tmp_path, fixture_db_template):
     """``bad_db_file(kind)``: a database path of one of ``fixtures.BAD_FILES``' kinds."""
     return lambda kind: bad_database_file(kind, tmp_path, fixture_db_template)
+
+
+@pytest.fixture
+def work_db(db_path) -> Path:
+    """A closed copy of the fixture database with the work-queue tests' next actions and the
+    digest on for ``DIGEST_USERS`` (``tests.fixtures.fill_work``)."""
+    from tests.fixtures import fill_work
+
+    database = fcu_db.Database(db_path)
+    fill_work(database)
+    database.close()
+    return db_path

@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -441,3 +442,116 @@ def write_hostile_db(base: Path, template: Path) -> Path:
     db.execute("CHECKPOINT")
     db.close()
     return path
+
+
+# -- My work and the digest: a fixed day, next actions, a local SMTP server -------------------
+TODAY = date(2026, 11, 3)  # the day "due" is counted from in the work-queue tests
+MY_WORK_PAGE = "pages/my_work.py"
+# A note's text quoting a customer contact's email: masked for a Report viewer everywhere.
+CONTACT_EMAIL = "kim.contact@alpha.example"
+ALPHA_ACTION = NoteInput(
+    next_actions=f"Call {CONTACT_EMAIL} about the pilot",
+    next_action_date=date(2026, 11, 1),  # two days overdue on TODAY, nobody's
+)
+BETA_ACTION = NoteInput(
+    next_actions="Run the Teams workshop",
+    next_action_date=date(2026, 11, 6),  # due in three days on TODAY, EXEC's
+    next_action_owner=EXEC,
+)
+DIGEST_USERS = (EXEC, REPORT, REPORT_M12, NOROLE)  # those who turned the digest on
+MAIL_FROM = "fcu@northwind.example"
+BASE_URL = "https://fcu.northwind.example"
+
+
+def fill_work(db: Database) -> None:
+    """The next actions of the work-queue tests (Alpha's overdue and unassigned, Beta's due
+    and EXEC's) and the digest turned on for ``DIGEST_USERS``."""
+    from fcu import digest
+
+    exec_ = get_user(db, EXEC)
+    notes.add_note(db, exec_, ALPHA, ALPHA_ACTION)
+    notes.add_note(db, exec_, BETA, BETA_ACTION)
+    for email in DIGEST_USERS:
+        digest.set_subscription(db, "tests", email, True)
+    db.execute("CHECKPOINT")
+
+
+class LocalSmtp:
+    """An SMTP server on a free loopback port (aiosmtpd), keeping what it receives.
+
+    ``login``: (user, password) it requires, else it takes mail from anyone.
+    ``messages``: the messages received, parsed; ``by_recipient()`` maps each To address to
+    its messages."""
+
+    def __init__(self, login: tuple[str, str] | None = None):
+        self.login = login
+        self.messages: list = []
+        self.port = _free_port()
+        self._controller = None
+
+    def __enter__(self) -> LocalSmtp:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        server = self
+
+        class Keep:
+            async def handle_DATA(self, smtp, session, envelope):
+                from email import message_from_bytes, policy
+
+                parsed = message_from_bytes(envelope.original_content, policy=policy.default)
+                server.messages.append(parsed)
+                return "250 OK"
+
+        def authenticator(smtp, session, envelope, mechanism, data):
+            if server.login is None:
+                return AuthResult(success=True)
+            given = tuple(v.decode() if isinstance(v, bytes) else v for v in data)
+            return AuthResult(success=given == server.login, handled=False)
+
+        options = {}
+        if self.login is not None:
+            options = {"authenticator": authenticator, "auth_require_tls": False}
+            options["auth_required"] = True
+        with warnings.catch_warnings():  # "AUTH without TLS": a loopback test server
+            warnings.simplefilter("ignore")
+            self._controller = Controller(Keep(), hostname="127.0.0.1", port=self.port, **options)
+            self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()
+
+    def by_recipient(self) -> dict[str, list]:
+        out: dict[str, list] = {}
+        for message in self.messages:
+            out.setdefault(str(message["To"]), []).append(message)
+        return out
+
+    def environ(self, **extra: str) -> dict[str, str]:
+        """The FCU_* settings that point at this server (plain SMTP, no STARTTLS)."""
+        values = {
+            "FCU_SMTP_HOST": "127.0.0.1",
+            "FCU_SMTP_PORT": str(self.port),
+            "FCU_SMTP_STARTTLS": "0",
+            "FCU_MAIL_FROM": MAIL_FROM,
+            "FCU_BASE_URL": BASE_URL,
+        }
+        if self.login is not None:
+            values["FCU_SMTP_USER"], values["FCU_SMTP_PASSWORD"] = self.login
+        return {**values, **extra}
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def text_of(message) -> tuple[str, str]:
+    """The plain-text and HTML bodies of a received message."""
+    plain = message.get_body(("plain",)).get_content()
+    markup = message.get_body(("html",)).get_content()
+    return plain, markup

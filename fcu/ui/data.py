@@ -19,7 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from fcu import db as fcu_db
-from fcu import portfolio, sync
+from fcu import digest, mail, portfolio, sync
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
@@ -37,7 +37,18 @@ def _database(path: str) -> fcu_db.Database:
     db = fcu_db.shared(path)
     db.set_memory_limit(os.environ.get("FCU_DUCKDB_MEMORY", APP_MEMORY_LIMIT))
     sync.start_daily(db)  # the daily Partner Center sync, where FCU_SYNC_HOUR asks for it
+    digest.start_daily(db, mail_secrets())  # the daily digest, where FCU_DIGEST_HOUR asks
     return db
+
+
+def mail_secrets() -> dict:
+    """The mail settings' keys found at the top level of the app's secrets (fcu.mail)."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return {}
+        return {k: st.secrets[k] for k in mail.KEYS if k in st.secrets}
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by the sign-in
+        return {}
 
 
 def database() -> fcu_db.Database:

@@ -56,3 +56,8 @@ WS_CLAIM_WORKLOAD = "fcu_ws_claim_workload:"  # + tenant: the workload to claim
 WS_CLAIM_MPN = "fcu_ws_claim_mpn:"  # + tenant: the MPN location to claim under
 WS_STALE = "fcu_ws_stale"  # the sentence of a save refused because someone saved first
 WS_REFUSED = "fcu_ws_refused:"  # + a Save button's key: the sentence of a refused save
+# My work
+WORK_TEAM = "fcu_work_team"  # admins and executives: show every owner's next actions
+WORK_DIGEST = "fcu_work_digest"  # the daily digest toggle
+WORK_MESSAGE = "fcu_work_message"  # (kind, text) after the digest setting changed
+LANDED = "fcu_landed"  # the email whose first page after sign-in was decided this session

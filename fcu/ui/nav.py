@@ -27,6 +27,7 @@ def pages_for(user: User | None) -> list:
     if user is None or not user.has_access:
         return [page("help.py", "Help", ":material/help:", default=True)]
     pages = [
+        page("my_work.py", "My work", ":material/checklist:"),
         page("tenants.py", "Tenants", ":material/apartment:", default=True),
         page(
             "tenant.py",

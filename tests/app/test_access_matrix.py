@@ -45,6 +45,7 @@ from tests.fixtures import (
     RFA_IDS,
     TENANT_NAMES,
     TENANT_PAGE,
+    TENANTS_PAGE,
     app_test,
     as_text,
     copy_db,
@@ -100,17 +101,8 @@ def labels(at) -> set[str]:
 def test_role_and_scope_decide_every_page(app_env, email):
     access = ACCESS[email]
     listed = {TENANT_NAMES[t] for t in access.tenants}
-    at = app_test(email)
+    at = app_test(email)  # the first page after sign-in (My work: each has items)
     assert not at.exception
-
-    # Tenants: exactly the scope's tenants; revenue tiles and columns only for executives.
-    table = at.dataframe[0].value
-    assert set(table["Tenant name"]) == listed
-    assert bool(labels(at) & REVENUE_LABELS) == access.revenue
-    assert bool(set(table.columns) & REVENUE_LABELS) == access.revenue
-    assert [o for o in at.selectbox(key=keys.TENANT_SORT).options if o in REVENUE_LABELS] == (
-        ["Potential earnings", "Unclaimed opportunity"] if access.revenue else []
-    )
 
     # Restricted pages are not even in the navigation of those without the rights.
     for name in RESTRICTED:
@@ -119,6 +111,16 @@ def test_role_and_scope_decide_every_page(app_env, email):
         else:
             with pytest.raises(ValueError):
                 at.switch_page(f"pages/{name}.py")
+
+    # Tenants: exactly the scope's tenants; revenue tiles and columns only for executives.
+    at.switch_page(TENANTS_PAGE).run()
+    table = at.dataframe[0].value
+    assert set(table["Tenant name"]) == listed
+    assert bool(labels(at) & REVENUE_LABELS) == access.revenue
+    assert bool(set(table.columns) & REVENUE_LABELS) == access.revenue
+    assert [o for o in at.selectbox(key=keys.TENANT_SORT).options if o in REVENUE_LABELS] == (
+        ["Potential earnings", "Unclaimed opportunity"] if access.revenue else []
+    )
 
     # Tenant details by typed Tenant ID: visible, "not in FastTrack", or the one message.
     for tenant_id, name in TENANT_NAMES.items():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fcu.ui import keys
-from tests.fixtures import ADMIN, REPORT_M12, app_test
+from tests.fixtures import ADMIN, REPORT_M12, TENANTS_PAGE, app_test
 
 
 def test_usage_links_carry_the_demo_user_and_a_new_session_honours_it(app_env):
-    at = app_test(REPORT_M12)
+    at = app_test(REPORT_M12, TENANTS_PAGE)
     links = list(at.dataframe[0].value["Usage %"])
     assert links and all("as=report.m12%40northwind.example" in link for link in links)
 

@@ -13,7 +13,7 @@ import pytest
 from fcu import export
 from fcu.access import get_user
 from fcu.db import Database
-from tests.fixtures import EXEC, LOADER, WRITER, assert_one_sentence, kill_at, run_fcu
+from tests.fixtures import EXEC, LOADER, TENANTS_PAGE, WRITER, assert_one_sentence, kill_at, run_fcu
 
 
 def _export(path: Path) -> bytes:
@@ -33,7 +33,7 @@ def test_after_kills_the_command_and_the_app_work_on_the_same_file(workspace_db,
     assert done.returncode == 0, done.stderr
     assert done.stdout.encode() == exec_before  # the previous feed, exactly
 
-    at = app_on(workspace_db)
+    at = app_on(workspace_db, page=TENANTS_PAGE)
     assert not at.exception
     assert list(at.dataframe[0].value["Tenant name"]) == ["Alpha Corp", "Beta School"]
 

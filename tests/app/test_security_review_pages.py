@@ -5,9 +5,10 @@ tests/unit/test_security_review.py (the numbers are the review's).
 
 from __future__ import annotations
 
-from fcu import referrals, users
-from fcu.access import User
+from fcu import notes, referrals, users
+from fcu.access import User, get_user
 from fcu.db import Database
+from fcu.notes import NoteInput
 from tests.fixtures import (
     ALPHA,
     BETA,
@@ -45,7 +46,17 @@ def test_the_referrals_page_sends_a_report_viewer_no_hidden_column(app_on, decli
 # 5: a deferred download re-checks its user --------------------------------------------------
 def test_a_deferred_download_uses_the_users_rights_at_the_click(app_on, db_path, downloads):
     """Every download drawn as data-at-the-click (on any page) follows the rights of the
-    moment: narrowed to M12, the Tenants CSV holds Beta alone; removed, only its header."""
+    moment: narrowed to M12, the Tenants CSV and the calendar of next actions hold Beta alone;
+    removed, no tenant at all (the CSV its header alone)."""
+    db = Database(db_path)
+    for tenant in (ALPHA, BETA):  # next actions, for My work's calendar
+        notes.add_note(
+            db,
+            get_user(db, EXEC),
+            tenant,
+            NoteInput(next_actions="Call", next_action_date="2026-11-05"),
+        )
+    db.close()
     at = app_on(db_path, EXEC)
     for page in PAGE_FILES:
         try:
@@ -54,16 +65,22 @@ def test_a_deferred_download_uses_the_users_rights_at_the_click(app_on, db_path,
             continue
         at.run()
     assert downloads, "no deferred download was drawn"
-    before = [d() for d in downloads]
-    assert all(ALPHA.encode() in b for b in before)
+
+    def made() -> list[bytes]:
+        return [d().replace(b"\r\n ", b"") for d in downloads]  # (.ics lines unfolded)
+
+    before = made()
+    assert len(before) >= 2 and all(ALPHA.encode() in b for b in before)
     db = Database(db_path)
     try:
         users.save_user(db, "tests", User(EXEC, "P1", "executive", False, ("M12",), "Emery"))
-        narrowed = [d() for d in downloads]
+        narrowed = made()
         assert all(ALPHA.encode() not in b and BETA.encode() in b for b in narrowed)
         users.remove_user(db, "tests", EXEC)
-        removed = [d().decode() for d in downloads]
-        assert all(text.count("\n") == 1 for text in removed)  # the header alone
+        removed = made()
+        assert all(ALPHA.encode() not in b and BETA.encode() not in b for b in removed)
+        csvs = [b.decode() for b in removed if not b.startswith(b"BEGIN:VCALENDAR")]
+        assert csvs and all(text.count("\n") == 1 for text in csvs)  # the header alone
     finally:
         db.close()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from fcu.ui import keys
-from tests.fixtures import EXEC, app_test
+from tests.fixtures import EXEC, TENANTS_PAGE, app_test
 
 
 def table(at: AppTest):
@@ -14,7 +14,7 @@ def table(at: AppTest):
 
 
 def test_change_columns_and_the_movement_filter(app_env):
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     assert not at.exception
     shown = table(at).set_index("Tenant name")
     assert round(shown.loc["Alpha Corp", "Usage % vs last month"], 2) == -29.33
@@ -27,7 +27,7 @@ def test_change_columns_and_the_movement_filter(app_env):
 
 
 def test_a_usage_band_filters_the_list_and_the_chart_shows_every_band(app_env):
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     assert len(at.get("plotly_chart")) == 1  # the band chart
     at.button_group(key=keys.TENANT_BAND).set_value("Over 100 %").run()
     assert not at.exception

@@ -39,7 +39,7 @@ def cli_export(db_path: Path, email: str) -> bytes:
 
 
 def test_executive_sees_tiles_and_table_of_the_portfolio(app_env):
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     assert not at.exception and not at.error
     assert tiles(at) == {
         "Tenants": "2",
@@ -60,7 +60,7 @@ def test_executive_sees_tiles_and_table_of_the_portfolio(app_env):
 
 
 def test_usage_search_and_sort_filters_narrow_the_rows(app_env):
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     at.slider(key=keys.TENANT_USAGE).set_value((100.0, 120.0)).run()
     assert names(at) == ["Beta School"] and tiles(at)["Tenants"] == "1"
     at.slider(key=keys.TENANT_USAGE).set_value((0.0, 120.0)).run()
@@ -80,14 +80,14 @@ def test_usage_search_and_sort_filters_narrow_the_rows(app_env):
 
 
 def test_scoped_user_gets_only_their_mpn_locations_as_filter_options(app_env):
-    at = app_test(EXEC_M11)
+    at = app_test(EXEC_M11, TENANTS_PAGE)
     assert names(at) == ["Alpha Corp"]
     assert at.multiselect(key=keys.TENANT_MPNS).options == ["M11 · Northwind Seattle"]
     assert at.multiselect(key=keys.TENANT_COUNTRIES).options == ["US"]
 
 
 def test_a_row_click_opens_the_tenant_and_filters_survive_the_visit(app_env):
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     at.slider(key=keys.TENANT_USAGE).set_value((40.0, 100.0)).run()
     at.text_input(key=keys.TENANT_SEARCH).set_value("corp").run()
     assert names(at) == ["Alpha Corp"]
@@ -104,7 +104,7 @@ def test_a_row_click_opens_the_tenant_and_filters_survive_the_visit(app_env):
 @pytest.mark.parametrize("email", [EXEC, REPORT_M12])
 def test_download_csv_is_the_command_line_export(app_env, downloads, email):
     expected = cli_export(app_env, email)
-    at = app_test(email)
+    at = app_test(email, TENANTS_PAGE)
     assert [b.label for b in at.get("download_button")] == ["Download CSV"]
     assert downloads[-1]() == expected
     header = expected.decode().splitlines()[0]
@@ -112,7 +112,7 @@ def test_download_csv_is_the_command_line_export(app_env, downloads, email):
 
 
 def test_download_csv_holds_exactly_the_filtered_rows(app_env, downloads):
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     full = downloads[-1]().decode().splitlines()
     at.slider(key=keys.TENANT_USAGE).set_value((100.0, 120.0)).run()
     assert downloads[-1]().decode().splitlines() == [full[0], full[2]]
@@ -123,7 +123,7 @@ def test_a_failing_read_shows_the_error_sentence_and_no_trace(app_env):
     database = fcu_db.Database(app_env)
     database.execute("DROP TABLE feed_workloads")
     database.close()
-    at = app_test(EXEC)
+    at = app_test(EXEC, TENANTS_PAGE)
     assert not at.exception
     assert [e.value for e in at.error] == [
         "An error occurred while fetching data, please refresh the page and retry."
@@ -144,7 +144,7 @@ def test_large_portfolio_is_paged(tmp_path, monkeypatch):
     import streamlit as st
 
     st.cache_resource.clear()
-    at = app_test(exec_email)
+    at = app_test(exec_email, TENANTS_PAGE)
     count = int(tiles(at)["Tenants"].replace(",", ""))
     assert 50 < count <= total
     assert len(at.dataframe[0].value) == 50

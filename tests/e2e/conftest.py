@@ -28,7 +28,9 @@ test_load_sessions.py, is marked ``load`` instead, so ``-m e2e`` leaves it out):
     ``ui.open_app(page, url)`` loads a URL and waits until the app has finished running;
     ``ui.sign_in_as(page, name)`` picks a user in the sidebar's "Signed in as" box (demo mode)
     by the display name it shows (e.g. "Riley Report"); ``ui.wait_idle(page)`` waits for a
-    rerun to finish.
+    rerun to finish; ``ui.go(page, title)`` opens a page from the sidebar. The first page
+    after sign-in is My work for anyone with items (all fixture users with a role): go to
+    Tenants first to test it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from tests.e2e.harness import (
     CHROMIUM_ARGS,
     TIMEOUT_MS,
     AppUrl,
+    go,
     open_app,
     run_app,
     sign_in_as,
@@ -59,7 +62,7 @@ def run_app_fixture():
 
 @pytest.fixture(scope="session")
 def ui() -> SimpleNamespace:
-    return SimpleNamespace(open_app=open_app, sign_in_as=sign_in_as, wait_idle=wait_idle)
+    return SimpleNamespace(open_app=open_app, sign_in_as=sign_in_as, wait_idle=wait_idle, go=go)
 
 
 @pytest.fixture

@@ -162,6 +162,17 @@ def open_app(page, url: str) -> None:
     wait_idle(page)
 
 
+def go(page, title: str) -> None:
+    """Open a page from the sidebar's navigation ("Tenants", "Referrals", ...) and wait for
+    its run: the tab's title names the page once the run has begun, then the run ends (a
+    wait for the end alone could see the previous page's finished run on a slow machine)."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    expect(page).to_have_title(f"{title} · FCU")
+    wait_idle(page)
+
+
 def sign_in_as(page, name: str) -> None:
     """Pick a user in the sidebar's "Signed in as" box (demo mode)."""
     box = (

@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_pages_have_their_own_title_and_no_developer_chrome(app_server, page, ui):
     ui.open_app(page, app_server)
     ui.sign_in_as(page, "Emery Executive")
+    expect(page).to_have_title("My work · FCU")  # the first page for someone with items
+    ui.go(page, "Tenants")
     expect(page).to_have_title("Tenants · FCU")
     logo = page.get_by_test_id("stSidebarLogo")
     expect(logo).to_be_visible()

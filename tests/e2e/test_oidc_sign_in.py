@@ -185,6 +185,8 @@ def test_known_user_sees_their_tenants_then_signs_out(servers, page):
     expect(sidebar).to_contain_text("Signed in as exec@northwind.example")
     expect(sidebar).to_contain_text("Executive report viewer · Entire organisation")
     expect(page.get_by_text("Demo mode")).to_have_count(0)
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()  # items are due
+    page.get_by_test_id("stSidebarNav").get_by_text("Tenants", exact=True).click()
     expect(page.get_by_test_id("stMetric").first).to_be_visible()
     expect(page.get_by_test_id("stDataFrame")).to_contain_text("Alpha Corp")
     expect(page.get_by_test_id("stDataFrame")).to_contain_text("Beta School")

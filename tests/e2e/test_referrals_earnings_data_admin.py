@@ -25,8 +25,7 @@ pytestmark = pytest.mark.e2e
 
 def go(page: Page, ui, title: str) -> None:
     """Open a page from the sidebar's navigation."""
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    ui.wait_idle(page)
+    ui.go(page, title)
 
 
 def choose(page: Page, ui, label: str, option: str) -> None:
@@ -159,6 +158,7 @@ def test_a_report_viewer_typing_the_earnings_address_gets_nothing(run_app, fresh
 def test_change_a_users_scope_and_their_tenants_page_follows(app_server, page, ui):
     ui.open_app(page, app_server)
     ui.sign_in_as(page, "Sam M11")
+    go(page, ui, "Tenants")
     expect(page.get_by_test_id("stDataFrame")).to_contain_text("Alpha Corp")
     assert "Beta School" not in main_text(page)
 

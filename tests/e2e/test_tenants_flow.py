@@ -61,6 +61,7 @@ def main_text(page) -> str:
 def test_find_a_tenant_by_usage_open_it_and_download_the_list(app_server, page, ui):
     ui.open_app(page, app_server)
     ui.sign_in_as(page, "Emery Executive")
+    ui.go(page, "Tenants")  # (the first page is My work: Emery has items)
     expect(page.get_by_text("Tenants 1–2 of 2")).to_be_visible()
     assert len(download_csv(page, ui)) == 2
 
@@ -85,6 +86,7 @@ def test_find_a_tenant_by_usage_open_it_and_download_the_list(app_server, page, 
 def test_report_viewer_sees_no_revenue_on_page_or_in_download(app_server, page, ui):
     ui.open_app(page, app_server)
     ui.sign_in_as(page, "Riley Report")
+    ui.go(page, "Tenants")
     expect(page.get_by_text("Tenants 1–2 of 2")).to_be_visible()
     shown = main_text(page)
     assert "Average Usage %" in shown and "Claimed workloads" in shown

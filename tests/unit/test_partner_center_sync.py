@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from fcu import export, sync
+from fcu import daily, export, sync
 from fcu.access import get_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -348,16 +348,8 @@ def test_the_daily_sync_waits_for_its_hour_and_outlives_a_failed_day(
         clock[0] += timedelta(seconds=seconds)
 
     insights.faults = [("ScheduledQueries", 500, {})] * 4  # the first day's sync fails
-    sync.daily(
-        db,
-        "P1",
-        str(own_files),
-        now=lambda: clock[0],
-        sleep=sleep,
-        days=2,
-        settings=settings(insights),
-        token=TOKEN,
-    )
+    job = sync.daily_job(db, "P1", str(own_files), settings=settings(insights), token=TOKEN)
+    daily.loop("fcu-daily-sync", sync.sync_hour(), job, now=lambda: clock[0], sleep=sleep, days=2)
     assert waits == [1800.0, 86400.0]  # to 06:00 today, then to 06:00 tomorrow
     runs = db.execute("SELECT started_by, outcome FROM syncs ORDER BY sync_id")
     assert runs == [("daily sync", "failed"), ("daily sync", "loaded")]
@@ -366,17 +358,18 @@ def test_the_daily_sync_waits_for_its_hour_and_outlives_a_failed_day(
 
 def test_the_running_app_starts_one_daily_sync_when_configured(db, monkeypatch):
     started = []
-    monkeypatch.setattr(sync, "_daily", [])
-    monkeypatch.setattr(sync, "daily", lambda *args, **kw: started.append(args[1:]))
+    monkeypatch.setattr(daily, "_threads", {})
+    monkeypatch.setattr(daily, "loop", lambda name, hour, job: started.append((name, hour)))
     monkeypatch.delenv("FCU_SYNC_HOUR", raising=False)
-    assert sync.start_daily(db) is False  # not configured: no thread
-    monkeypatch.setenv("FCU_SYNC_HOUR", "6")
     monkeypatch.setenv("FCU_SYNC_PARTNER", "P1")
+    assert sync.start_daily(db) is False  # no hour: no thread
+    monkeypatch.setenv("FCU_SYNC_HOUR", "6")
     monkeypatch.setenv("FCU_SYNC_WITH", "/srv/p1-own-files")
     assert sync.start_daily(db) and sync.start_daily(db)  # asked twice (two sessions)
-    assert len(sync._daily) == 1
-    sync._daily[0].join(5)
-    assert started == [("P1", "/srv/p1-own-files")]
+    assert list(daily._threads) == ["fcu-daily-sync"]
+    daily._threads["fcu-daily-sync"].join(5)
+    assert started == [("fcu-daily-sync", 6)]
+    assert sync.with_dir() == "/srv/p1-own-files"
 
 
 # -- device-code sign-in through MSAL, against an Entra ID of the tests' own -------------------
