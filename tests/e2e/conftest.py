@@ -28,7 +28,7 @@ test_load_sessions.py, is marked ``load`` instead, so ``-m e2e`` leaves it out):
     ``ui.open_app(page, url)`` loads a URL and waits until the app has finished running;
     ``ui.sign_in_as(page, name)`` picks a user in the sidebar's "Signed in as" box (demo mode)
     by the display name it shows (e.g. "Riley Report"); ``ui.wait_idle(page)`` waits for a
-    rerun to finish.
+    rerun to finish; ``ui.open_section(page, "Contacts")`` clicks a Tenant details section.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from tests.e2e.harness import (
     TIMEOUT_MS,
     AppUrl,
     open_app,
+    open_section,
     run_app,
     sign_in_as,
     wait_idle,
@@ -59,7 +60,9 @@ def run_app_fixture():
 
 @pytest.fixture(scope="session")
 def ui() -> SimpleNamespace:
-    return SimpleNamespace(open_app=open_app, sign_in_as=sign_in_as, wait_idle=wait_idle)
+    return SimpleNamespace(
+        open_app=open_app, open_section=open_section, sign_in_as=sign_in_as, wait_idle=wait_idle
+    )
 
 
 @pytest.fixture

@@ -40,8 +40,9 @@ def save_button(
     say, when given) that runs ``write()``.
     Refused (``WorkspaceError``): its sentence is shown under the button and what the user
     typed stays; when someone else saved the record meanwhile (``StaleEdit``), ``on_stale``
-    lets the run show their version, and the sentence is shown at the top of the workspace. Done: ``on_saved``, then ``saved`` (a sentence, or one
-    made from the write's result) is shown at the top of the workspace.
+    lets the run show their version, and the sentence is shown at the top of the workspace.
+    Done: ``on_saved``, then ``saved`` (a sentence, or one made from the write's result) is
+    shown at the top of the workspace.
 
     Of the cached reads (shared by every session), only the claims-derived ones (workloads,
     earnings) go stale, and only after a claim: clearing them on every note would make each
