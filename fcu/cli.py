@@ -1,4 +1,5 @@
-"""`python -m fcu …`: create the database, load and generate feeds, manage users, export."""
+"""`python -m fcu …`: create the database, load and generate feeds, manage users, export, and
+list contacts to review."""
 
 from __future__ import annotations
 
@@ -124,6 +125,13 @@ def _parser() -> argparse.ArgumentParser:
     r = usub.add_parser("remove", help="remove a user")
     r.add_argument("email")
 
+    c = sub.add_parser("contacts", help="contacts to review")
+    csub = c.add_subparsers(dest="contacts_command", required=True)
+    csub.add_parser(
+        "countries",
+        help="list contacts whose Country/Region is free text no ISO 3166 country matches",
+    )
+
     e = sub.add_parser("export", help="export a table as a user sees it")
     e.add_argument("table", choices=sorted(export.TABLES))
     e.add_argument("--user", required=True, help="email of the user whose view to export")
@@ -192,6 +200,8 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         return _users(db, args)
     if args.command == "sync":
         return _sync(db, args)
+    if args.command == "contacts":
+        return _contacts_countries(db)
     if args.command == "export":
         user = access.require_user(db, args.user)
         data = export.render(db, user, args.table, args.format)
@@ -224,6 +234,25 @@ def _sync(db: Database, args: argparse.Namespace) -> int:
         print(result.message, file=sys.stderr)
         return 1
     print(result.message)
+    return 0
+
+
+def _contacts_countries(db: Database) -> int:
+    """The contacts whose Country/Region migration 007 could not match to an ISO code (no
+    names or emails: an operator passes the tenant and contact on to its partner)."""
+    from fcu import contacts
+
+    review = contacts.countries_to_review(db)
+    if review.empty:
+        print("Every contact's Country/Region is an ISO 3166 country.")
+        return 0
+    print(f"{'partner':<10}{'tenant':<38}{'contact':>8}  country/region as written")
+    for row in review.itertuples():
+        print(f"{row.partner_id:<10}{row.tenant_id:<38}{row.contact_id:>8}  {row.country!r}")
+    print(
+        f"{len(review)} contact(s) to review: open each on Tenant details (Contacts, Edit) and "
+        "choose the Country/Region from the list."
+    )
     return 0
 
 

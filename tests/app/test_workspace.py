@@ -86,7 +86,10 @@ def test_contacts_refusal_then_saved_and_survey_warning(app_env):
     by_label(at.button, "New").click().run()
     by_label(at.text_input, "Name").input("Kim <b>Lee</b>")
     by_label(at.text_input, "Email").input("kim@alpha.example")
-    by_label(at.text_input, "Country/Region").input("United States")
+    country = by_label(at.selectbox, "Country/Region")
+    assert country.value is None and len(country.options) == 249  # ISO 3166, by name
+    assert country.options[:2] == ["Afghanistan", "Åland Islands"]
+    country.set_value("US")
     by_label(at.multiselect, "Services assisted with").select("exchange")
     by_label(at.radio, "Survey eligible").set_value("Yes")
     by_label(at.button, "Save").click().run()
@@ -99,6 +102,7 @@ def test_contacts_refusal_then_saved_and_survey_warning(app_env):
     table = at.dataframe[0].value
     assert list(table["Name"]) == ["Kim <b>Lee</b>"]
     assert list(table["Survey eligible"]) == ["Yes"]
+    assert list(table["Country/Region"]) == ["United States"]  # stored as US
     assert not [w for w in at.warning if "survey eligible" in w.value]
     # A Report viewer sees the contact masked and no way to change it.
     report = open_tenant(REPORT, "contacts")
@@ -115,7 +119,7 @@ def test_partner_contact_has_no_survey_box_and_edit_is_versioned(app_env, db_pat
     by_label(at.button, "New").click().run()
     by_label(at.radio, "Contact type").set_value("partner").run()
     assert "Survey eligible" not in [r.label for r in at.radio]
-    assert "Country/Region" not in [t.label for t in at.text_input]
+    assert "Country/Region" not in [s.label for s in at.selectbox]
     by_label(at.text_input, "Name").input("Pat")
     by_label(at.text_input, "Email").input("pat@northwind.example")
     by_label(at.multiselect, "Services assisted with").select("exchange")
