@@ -7,6 +7,7 @@ import argparse
 import logging
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from fcu import access, export, feed, partner_center, users
@@ -55,20 +56,50 @@ def demo_users(db: Database) -> list[User]:
     return out
 
 
-def init(db: Database, tenants: int = SAMPLE_TENANTS, seed: int = SAMPLE_SEED) -> str:
-    """Create the schema; when no feed is loaded yet, load a sample and add demo users."""
+def init(
+    db: Database,
+    tenants: int = SAMPLE_TENANTS,
+    seed: int = SAMPLE_SEED,
+    *,
+    end_month: str | None = None,
+    as_of: date | None = None,
+) -> str:
+    """Create the schema; when no feed is loaded yet, load a sample (dated as of today unless
+    ``end_month`` or ``as_of`` says otherwise) and add demo users."""
     if db.table_exists("feed_meta"):
         return f"Database {db.path} is ready (a feed is loaded)."
     from fcu.sample import write_sample_feed
 
     with tempfile.TemporaryDirectory(prefix="fcu-sample-") as tmp:
-        write_sample_feed(tmp, tenants=tenants, seed=seed)
+        write_sample_feed(tmp, tenants=tenants, seed=seed, end_month=end_month, as_of=as_of)
         result = feed.load_feed(db, tmp, loaded_by="fcu init (sample feed)")
     if not result.ok:
         raise SystemExit("The sample feed did not load:\n" + "\n".join(map(str, result.problems)))
     if not access.list_users(db):
         users.add_many(db, demo_users(db))
     return f"Database {db.path} created with a sample of {tenants} tenants and demo users."
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not a date: write it as YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _dating(parser: argparse.ArgumentParser) -> None:
+    """The sample's dates: as of today by default, or a given day, or ending at a month."""
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of",
+        type=_as_of,
+        help="date the sample as of this day (YYYY-MM-DD; default today): its last month is "
+        "the month before, its referrals were assigned over the 30 days before it",
+    )
+    when.add_argument(
+        "--end-month", help="end the sample's usage at this month (YYYY-MM), dated from its end"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,6 +109,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="create the database; fill it with a sample when empty")
     s.add_argument("--tenants", type=int, default=SAMPLE_TENANTS)
+    _dating(s)
 
     s = sub.add_parser("load", help="check and load a feed folder (all or nothing)")
     s.add_argument("folder")
@@ -98,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
         help="partner-center: partner P1's OfficeUsage, EMSUsage and CustomersAndTenants "
         "reports with its claims, referrals and rate card (load with --partner P1)",
     )
-    s.add_argument("--end-month", default="2026-10")
+    _dating(s)
 
     s = sub.add_parser(
         "sync", help="download a partner's reports from Partner Center Insights and load them"
@@ -148,15 +180,16 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.format == "partner-center":
             rows = write_partner_center_sample(
-                args.out, tenants=args.tenants, seed=args.seed, end_month=args.end_month
+                args.out, args.tenants, args.seed, end_month=args.end_month, as_of=args.as_of
             )
         else:
             rows = write_sample_feed(
                 args.out,
-                tenants=args.tenants,
-                seed=args.seed,
-                fmt=args.format,
+                args.tenants,
+                args.seed,
+                args.format,
                 end_month=args.end_month,
+                as_of=args.as_of,
             )
         for name, count in rows.items():
             print(f"{name:<24}{count:>14,} rows")
@@ -180,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(db: Database, args: argparse.Namespace) -> int:
     if args.command == "init":
-        print(init(db, tenants=args.tenants))
+        print(init(db, tenants=args.tenants, end_month=args.end_month, as_of=args.as_of))
         return 0
     if args.command == "load":
         if args.partner is not None:
