@@ -149,6 +149,13 @@ def test_every_chart_shows_its_labels_whole_and_nothing_overlaps(
         assert len(charts) == count, [c["title"] for c in charts]
         for chart in charts:
             check_chart(chart, f"{name} at {width} px")
+        # The page scrolls inside Streamlit's main block, not the document: make the window
+        # as tall as the page so that the screenshot holds all of it.
+        tall = page.evaluate(
+            "document.querySelector('[data-testid=stMainBlockContainer]').scrollHeight"
+        )
+        page.set_viewport_size({"width": width, "height": max(900, int(tall) + 120)})
+        ui.wait_idle(page)
         page.screenshot(path=str(artifacts / f"{name}-{width}.png"), full_page=True)
     finally:
         context.close()

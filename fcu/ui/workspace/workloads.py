@@ -16,14 +16,14 @@ from fcu.ui.workspace.submit import save_button
 
 # An unclaimed row's columns (heading -> width); the opportunity for revenue users only.
 ROW_COLUMNS = {
-    "Workload": 2.0,
+    "Workload": 1.7,
     "Usage % (vs last month)": 1.5,
-    "MAU": 0.8,
-    "PAU": 0.8,
-    "Incentives": 1.0,
-    "Opportunity": 1.0,
-    "MPN location": 2.2,
-    "": 2.0,  # the Claim workload button
+    "MAU": 0.7,
+    "PAU": 0.7,
+    "Incentives": 1.2,
+    "Opportunity": 1.3,
+    "MPN location": 1.9,
+    "": 1.8,  # the Claim workload button
 }
 
 
