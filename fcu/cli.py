@@ -1,4 +1,5 @@
-"""`python -m fcu …`: create the database, load and generate feeds, manage users, export."""
+"""`python -m fcu …`: create the database, load and generate feeds, manage users, export, and
+list contacts to review."""
 
 from __future__ import annotations
 
@@ -55,14 +56,22 @@ def demo_users(db: Database) -> list[User]:
     return out
 
 
-def init(db: Database, tenants: int = SAMPLE_TENANTS, seed: int = SAMPLE_SEED) -> str:
-    """Create the schema; when no feed is loaded yet, load a sample and add demo users."""
+def init(
+    db: Database,
+    tenants: int = SAMPLE_TENANTS,
+    seed: int = SAMPLE_SEED,
+    *,
+    end_month: str | None = None,
+    as_of: date | None = None,
+) -> str:
+    """Create the schema; when no feed is loaded yet, load a sample (dated as of today unless
+    ``end_month`` or ``as_of`` says otherwise) and add demo users."""
     if db.table_exists("feed_meta"):
         return f"Database {db.path} is ready (a feed is loaded)."
     from fcu.sample import write_sample_feed
 
     with tempfile.TemporaryDirectory(prefix="fcu-sample-") as tmp:
-        write_sample_feed(tmp, tenants=tenants, seed=seed)
+        write_sample_feed(tmp, tenants=tenants, seed=seed, end_month=end_month, as_of=as_of)
         result = feed.load_feed(db, tmp, loaded_by="fcu init (sample feed)")
     if not result.ok:
         raise SystemExit("The sample feed did not load:\n" + "\n".join(map(str, result.problems)))
@@ -78,6 +87,20 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day such as 2026-11-03") from None
 
 
+def _dating(parser: argparse.ArgumentParser) -> None:
+    """The sample's dates: as of today by default, or a given day, or ending at a month."""
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument(
+        "--as-of",
+        type=_day,
+        help="date the sample as of this day (YYYY-MM-DD; default today): its last month is "
+        "the month before, its referrals were assigned over the 30 days before it",
+    )
+    when.add_argument(
+        "--end-month", help="end the sample's usage at this month (YYYY-MM), dated from its end"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m fcu", description=__doc__)
     p.add_argument("--db", help="database file (default: $FCU_DB or data/fcu.duckdb)")
@@ -85,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="create the database; fill it with a sample when empty")
     s.add_argument("--tenants", type=int, default=SAMPLE_TENANTS)
+    _dating(s)
 
     s = sub.add_parser("load", help="check and load a feed folder (all or nothing)")
     s.add_argument("folder")
@@ -105,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
         help="partner-center: partner P1's OfficeUsage, EMSUsage and CustomersAndTenants "
         "reports with its claims, referrals and rate card (load with --partner P1)",
     )
-    s.add_argument("--end-month", default="2026-10")
+    _dating(s)
 
     s = sub.add_parser(
         "sync", help="download a partner's reports from Partner Center Insights and load them"
@@ -143,6 +167,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--team", action="store_true", help="every owner's (admins and executives)")
     c.add_argument("--out", help="file to write (default: standard output)")
 
+    c = sub.add_parser("contacts", help="contacts to review")
+    csub = c.add_subparsers(dest="contacts_command", required=True)
+    csub.add_parser(
+        "countries",
+        help="list contacts whose Country/Region is free text no ISO 3166 country matches",
+    )
+
     e = sub.add_parser("export", help="export a table as a user sees it")
     e.add_argument("table", choices=sorted(export.TABLES))
     e.add_argument("--user", required=True, help="email of the user whose view to export")
@@ -159,15 +190,16 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.format == "partner-center":
             rows = write_partner_center_sample(
-                args.out, tenants=args.tenants, seed=args.seed, end_month=args.end_month
+                args.out, args.tenants, args.seed, end_month=args.end_month, as_of=args.as_of
             )
         else:
             rows = write_sample_feed(
                 args.out,
-                tenants=args.tenants,
-                seed=args.seed,
-                fmt=args.format,
+                args.tenants,
+                args.seed,
+                args.format,
                 end_month=args.end_month,
+                as_of=args.as_of,
             )
         for name, count in rows.items():
             print(f"{name:<24}{count:>14,} rows")
@@ -191,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(db: Database, args: argparse.Namespace) -> int:
     if args.command == "init":
-        print(init(db, tenants=args.tenants))
+        print(init(db, tenants=args.tenants, end_month=args.end_month, as_of=args.as_of))
         return 0
     if args.command == "load":
         if args.partner is not None:
@@ -218,6 +250,8 @@ def _run(db: Database, args: argparse.Namespace) -> int:
 
         user = access.require_user(db, args.user)
         return _write_out(ics.calendar(db, user, base_url=_base_url(mail), team=args.team), args)
+    if args.command == "contacts":
+        return _contacts_countries(db)
     if args.command == "export":
         user = access.require_user(db, args.user)
         return _write_out(export.render(db, user, args.table, args.format), args)
@@ -276,6 +310,25 @@ def _digest(db: Database, args: argparse.Namespace) -> int:
         print(result.summary(), file=sys.stderr)
         return 1
     print(result.summary())
+    return 0
+
+
+def _contacts_countries(db: Database) -> int:
+    """The contacts whose Country/Region migration 007 could not match to an ISO code (no
+    names or emails: an operator passes the tenant and contact on to its partner)."""
+    from fcu import contacts
+
+    review = contacts.countries_to_review(db)
+    if review.empty:
+        print("Every contact's Country/Region is an ISO 3166 country.")
+        return 0
+    print(f"{'partner':<10}{'tenant':<38}{'contact':>8}  country/region as written")
+    for row in review.itertuples():
+        print(f"{row.partner_id:<10}{row.tenant_id:<38}{row.contact_id:>8}  {row.country!r}")
+    print(
+        f"{len(review)} contact(s) to review: open each on Tenant details (Contacts, Edit) and "
+        "choose the Country/Region from the list."
+    )
     return 0
 
 

@@ -1,10 +1,11 @@
 """Contacts of a tenant: the customer's people (surveyed after FastTrack work) and the partner's.
 
-Customer contacts need name, email, country/region, survey language, services assisted
-with and whether they are survey eligible; partner contacts need name, email and
-services, and have no survey eligibility. One email appears once per tenant (per partner).
-Only users who may see personal data change contacts; edits and deletes carry the version
-they started from, so a change made meanwhile by someone else is never overwritten.
+Customer contacts need name, email, country/region (stored as its ISO 3166 alpha-2 code,
+``fcu.countries``), survey language, services assisted with and whether they are survey
+eligible; partner contacts need name, email and services, and have no survey eligibility.
+One email appears once per tenant (per partner). Only users who may see personal data
+change contacts; edits and deletes carry the version they started from, so a change made
+meanwhile by someone else is never overwritten.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from fcu import audit, portfolio
+from fcu import audit, countries, portfolio
 from fcu.access import User, normalise_email, valid_email
 from fcu.db import Database
 from fcu.workspace import (
@@ -85,14 +86,15 @@ def _checked(db: Database, contact: ContactInput) -> dict:
     missing = []
     name = clean_text(contact.name, "Name", MAX_SHORT)
     email = normalise_email(clean_text(contact.email, "Email", 254))
-    country = clean_text(contact.country, "Country/Region", MAX_SHORT) if customer else ""
+    typed_country = clean_text(contact.country, "Country/Region", MAX_SHORT) if customer else ""
+    country = countries.code_of(typed_country) or ""
     language = clean_text(contact.survey_language, "Survey language", MAX_SHORT)
     services = tuple(dict.fromkeys(str(s).strip() for s in contact.services if str(s).strip()))
     if not name:
         missing.append("Name")
     if not email:
         missing.append("Email")
-    if customer and not country:
+    if customer and not typed_country:
         missing.append("Country/Region")
     if customer and not language:
         missing.append("Survey language")
@@ -108,6 +110,11 @@ def _checked(db: Database, contact: ContactInput) -> dict:
     if not valid_email(email):
         raise WorkspaceError(
             f"{email[:80]!r} is not an email address; write one such as name@example.com."
+        )
+    if customer and not country:
+        raise WorkspaceError(
+            f"Country/Region {typed_country[:40]!r} is not a country or region of ISO 3166: "
+            "choose one from the list."
         )
     if customer and language not in SURVEY_LANGUAGES:
         raise WorkspaceError(
@@ -314,3 +321,14 @@ def contacts_table(db: Database, user: User) -> pd.DataFrame:
         "ORDER BY c.tenant_id, c.kind, c.contact_id",
         params,
     )
+
+
+def countries_to_review(db: Database) -> pd.DataFrame:
+    """Contacts whose Country/Region is not an ISO 3166 alpha-2 code: free text kept from
+    before the country list (migration 007 converted the exact names) for a person to
+    choose again. Every partner's: for the operator's command, never a page."""
+    frame = db.df(
+        "SELECT partner_id, tenant_id, contact_id, country FROM contacts "
+        "WHERE country IS NOT NULL ORDER BY partner_id, tenant_id, contact_id"
+    )
+    return frame[~frame["country"].isin(countries.CODES)].reset_index(drop=True)

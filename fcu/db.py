@@ -12,6 +12,7 @@ Two kinds of tables live in the file:
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 import time
@@ -41,13 +42,30 @@ def db_path(path: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_DB
 
 
-# Workspace schema: fcu/sql/migrations/NNN_name.sql, one file per version, applied in order
-# after a database's recorded version. Never edit a file that has shipped: add one.
+# Workspace schema: fcu/sql/migrations/NNN_name.sql (or NNN_name.py, for a change SQL alone
+# cannot make: its ``apply(cur)`` runs in the migration's transaction), one file per version
+# NNN. Each version a database has not recorded is applied, in order: versions are the files'
+# numbers, so branches that each add a number merge without renumbering. Never edit a file
+# that has shipped: add one.
 MIGRATIONS_DIR = Path(__file__).with_name("sql") / "migrations"
-MIGRATIONS: list[str] = [
-    p.read_text() for p in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*.sql"))
-]
-SCHEMA_VERSION = len(MIGRATIONS)
+MIGRATIONS: dict[int, Path] = {
+    int(p.name[:3]): p
+    for p in sorted(MIGRATIONS_DIR.glob("[0-9][0-9][0-9]_*"))
+    if p.suffix in (".sql", ".py")
+}
+SCHEMA_VERSION = max(MIGRATIONS)
+
+
+def _apply_migration(cur: duckdb.DuckDBPyConnection, path: Path) -> None:
+    if path.suffix == ".sql":
+        cur.execute(path.read_text())
+        return
+    spec = importlib.util.spec_from_file_location(f"fcu_migration_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.apply(cur)
+
+
 # Tables a feed load works in before it swaps the feed in (see fcu.feed).
 LOAD_PREFIXES = ("stg_", "rej_", "rejscan_", "raw_")
 # Database objects open on each file in this process (see _drop_leftover_staging).
@@ -212,6 +230,9 @@ class Database:
             return 0
         return int(self.scalar("SELECT max(version) FROM schema_version") or 0)
 
+    def _applied_versions(self) -> set[int]:
+        return {int(row[0]) for row in self.execute("SELECT version FROM schema_version")}
+
     def migrate(self) -> None:
         with _SERIALISED_WRITES:
             cur = self.cursor()
@@ -228,11 +249,13 @@ class Database:
                     f"The database file {self.path} was written by a newer FCU (schema "
                     f"{current}, this one knows {SCHEMA_VERSION}). Upgrade FCU to open it."
                 )
-            for version in range(current + 1, SCHEMA_VERSION + 1):
-                sql = MIGRATIONS[version - 1]
+            applied = self._applied_versions()
+            for version, path in MIGRATIONS.items():
+                if version in applied:
+                    continue
 
-                def apply(cur: duckdb.DuckDBPyConnection, sql: str = sql, v: int = version):
-                    cur.execute(sql)
+                def apply(cur: duckdb.DuckDBPyConnection, path: Path = path, v: int = version):
+                    _apply_migration(cur, path)
                     cur.execute("INSERT INTO schema_version (version) VALUES (?)", [v])
 
                 self.write(apply)

@@ -430,7 +430,7 @@ def workloads_sql(user: User, one_tenant: bool = False) -> tuple[str, dict]:
             SELECT t.tenant_id, t.tenant_name, tw.workload, c.claim_id, c.status AS claim_status,
                    c.mpn_id, c.partner_id AS holder, tw.mau, tw.pau, tw.entitlements,
                    tw.usage_pct, tw.hwm, tw.opportunity_units, tw.rate_per_unit,
-                   tw.opportunity_value
+                   tw.opportunity_value, tw.mau_1m, tw.pau_1m, tw.mau_3m, tw.pau_3m
             FROM tenants t JOIN feed_tenant_workload tw ON tw.tenant_id = t.tenant_id
             LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
             UNION ALL BY NAME
@@ -443,7 +443,7 @@ def workloads_sql(user: User, one_tenant: bool = False) -> tuple[str, dict]:
         SELECT r.tenant_id, r.tenant_name, r.workload, w.display_name, r.claim_id,
                r.claim_status, r.mpn_id, r.mau, r.pau, r.entitlements, r.usage_pct, r.hwm,
                r.opportunity_units, r.rate_per_unit, coalesce(r.opportunity_value, 0)
-               AS potential_earnings
+               AS potential_earnings, r.mau_1m, r.pau_1m, r.mau_3m, r.pau_3m
         FROM rows r JOIN feed_workloads w ON w.workload = r.workload
         WHERE r.holder IS NULL OR r.holder = $partner
     """
@@ -451,10 +451,20 @@ def workloads_sql(user: User, one_tenant: bool = False) -> tuple[str, dict]:
 
 
 def tenant_workloads(db: Database, user: User, tenant_id: str) -> pd.DataFrame:
-    """The workloads of one visible tenant: claimed by the partner first, then unclaimed."""
+    """The workloads of one visible tenant: claimed by the partner first, then unclaimed,
+    each with its change of Usage % (points) and MAU since 1 and 3 months before
+    (``CHANGE_COLUMNS``; no value when the workload had no usage line then)."""
     sql, params = workloads_sql(user, one_tenant=True)
     params["tenant"] = tenant_id
-    return db.df(sql + " ORDER BY r.claim_id IS NULL, w.display_name", params)
+    frame = db.df(sql + " ORDER BY r.claim_id IS NULL, w.display_name", params)
+    for months in ("1m", "3m"):
+        then_mau, then_pau = frame[f"mau_{months}"], frame[f"pau_{months}"]
+        usage_then = metrics.usage_pct(then_mau, then_pau).to_numpy()
+        frame[f"usage_change_{months}"] = frame["usage_pct"].astype("float64") - usage_then
+        frame[f"mau_change_{months}"] = (
+            pd.to_numeric(frame["mau"]) - pd.to_numeric(then_mau)
+        ).astype("Int64")
+    return frame.drop(columns=["mau_1m", "pau_1m", "mau_3m", "pau_3m"])
 
 
 def tenant_trend(db: Database, user: User, tenant_id: str) -> pd.DataFrame:

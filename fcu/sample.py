@@ -2,8 +2,11 @@
 
 ``write_sample_feed`` writes the seven files of the feed contract (see PRODUCT.md, "The data
 feed") into a folder: partners, workloads, tenants, usage, claims, referrals and rate card.
-The same ``(tenants, seed, end_month, fmt)`` always gives byte-identical files: every random
-draw comes from numpy ``Generator`` objects seeded from ``seed``, and nothing reads the clock.
+The same ``(tenants, seed, end_month or as_of, fmt)`` always gives byte-identical files:
+every random draw comes from numpy ``Generator`` objects seeded from ``seed``. Only the
+default reads the clock: without ``end_month`` the sample is dated as of today (``as_of``),
+so a demo is live: its current month is the last complete one, its referrals were assigned
+over the last 30 days (a quarter within the last 7) and its claims submitted lately.
 
 The feed is built to exercise the product, not just to fill it:
 
@@ -28,6 +31,7 @@ import re
 import tempfile
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -257,25 +261,34 @@ def write_sample_feed(
     tenants: int,
     seed: int = 7,
     fmt: str = "csv",
-    end_month: str = "2026-10",
+    end_month: str | None = None,
+    as_of: date | None = None,
 ) -> dict[str, int]:
     """Write the seven contract files into out_dir; return rows per file name.
 
     ``tenants`` is the number of tenants (at least 1); usage holds 24 consecutive months
-    ending at ``end_month`` (``YYYY-MM``). ``fmt`` is ``"csv"`` (UTF-8, header line, ``\\n``
-    line endings, quoted only where needed) or ``"parquet"`` (same columns). Existing files
-    of the same names are replaced. Returns e.g. ``{"usage.csv": 24_000_123, ...}``.
+    ending at ``end_month`` (``YYYY-MM``; claims and referrals dated back from that month's
+    end), or, without it, at the last complete month before ``as_of`` (default: today;
+    claims and referrals dated back from ``as_of``, referrals within its last 30 days).
+    ``fmt`` is ``"csv"`` (UTF-8, header line, ``\\n`` line endings, quoted only where
+    needed) or ``"parquet"`` (same columns). Existing files of the same names are replaced.
+    Returns e.g. ``{"usage.csv": 24_000_123, ...}``.
     """
     if isinstance(tenants, bool) or not isinstance(tenants, int | np.integer) or tenants < 1:
         raise ValueError(f"tenants must be a positive integer, got {tenants!r}")
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month or ""):
+    if end_month is not None and as_of is not None:
+        raise ValueError("give end_month or as_of, not both")
+    if end_month is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", end_month):
         raise ValueError(f"end_month must look like YYYY-MM, got {end_month!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    gen = _Generator(int(tenants), int(seed), end_month)
+    if end_month is None:
+        as_of = as_of or date.today()
+        end_month = last_complete_month(as_of)
+    gen = _Generator(int(tenants), int(seed), end_month, as_of)
     counts: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="fcu-sample-") as tmp:
         config = {
@@ -355,7 +368,7 @@ def _cols(*names: str) -> str:
 class _Generator:
     """All random draws, in a fixed order, from generators seeded by ``seed``."""
 
-    def __init__(self, n: int, seed: int, end_month: str) -> None:
+    def __init__(self, n: int, seed: int, end_month: str, as_of: date | None = None) -> None:
         self.n = n
         self.rng = np.random.default_rng([seed, 0])
         self.usage_rng = np.random.default_rng([seed, 1])
@@ -363,7 +376,11 @@ class _Generator:
         end = np.datetime64(f"{year:04d}-{month:02d}", "M")
         self.months = np.arange(end - (N_MONTHS - 1), end + 1)  # datetime64[M]
         self.month_labels = [str(m) for m in self.months]
-        self.period_end = (end + 1).astype("datetime64[D]")  # first day after end_month
+        # Claims and referrals are dated back from here: the end of end_month, or as_of
+        # (its midnight, UTC) for a sample dated as of a day.
+        self.live = as_of is not None
+        after_end = (end + 1).astype("datetime64[D]")  # the first day after end_month
+        self.period_end = np.datetime64(as_of.isoformat(), "D") if self.live else after_end
         self.last_day = self.period_end - np.timedelta64(1, "D")
 
         self._partner_tables()
@@ -885,10 +902,12 @@ class _Generator:
         chosen[rows, order[rows, cols]] = True
         wl_text = [";".join(_WL_KEYS[j] for j in np.flatnonzero(row)) for row in chosen]
 
-        # Assignment time: 25 % in the last 10 days, 65 % 10-90 days back, 10 % older.
+        # Assignment time: 25 % in the last 10 days, 65 % 10-90 days back, 10 % older; dated
+        # as of a day, 25 % in its last 7 days and the rest 7-30 days back (the same draws).
         band = rng.choice(3, size=m, p=[0.25, 0.65, 0.10])
-        lo_min = np.array([1, 10 * 1440, 90 * 1440])[band]
-        hi_min = np.array([10 * 1440, 90 * 1440, 270 * 1440])[band]
+        lo_days, hi_days = ([0, 7, 7], [7, 30, 30]) if self.live else ([0, 10, 90], [10, 90, 270])
+        lo_min = np.maximum(np.array(lo_days) * 1440, 1)[band]
+        hi_min = (np.array(hi_days) * 1440)[band]
         back = lo_min + rng.integers(0, 1 << 40, size=m) % (hi_min - lo_min)
         end_minute = self.period_end.astype("datetime64[m]")
         assigned = end_minute - back.astype("timedelta64[m]")
@@ -1011,8 +1030,19 @@ PARTNER_CENTER_FILES = (
 )
 
 
+def last_complete_month(as_of: date) -> str:
+    """'2026-11' for any day of December 2026: the month before ``as_of``'s."""
+    first = as_of.replace(day=1)
+    previous = first.fromordinal(first.toordinal() - 1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
 def write_partner_center_sample(
-    out_dir: str | Path, tenants: int, seed: int = 7, end_month: str = "2026-10"
+    out_dir: str | Path,
+    tenants: int,
+    seed: int = 7,
+    end_month: str | None = None,
+    as_of: date | None = None,
 ) -> dict[str, int]:
     """Write the sample of ``write_sample_feed`` as partner P1's Partner Center reports.
 
@@ -1031,7 +1061,7 @@ def write_partner_center_sample(
     pid, pname, *_ = PARTNERS[0]
     with tempfile.TemporaryDirectory(prefix="fcu-sample-pc-") as tmp:
         feed_dir = Path(tmp) / "feed"
-        write_sample_feed(feed_dir, tenants=tenants, seed=seed, fmt="parquet", end_month=end_month)
+        write_sample_feed(feed_dir, tenants, seed, fmt="parquet", end_month=end_month, as_of=as_of)
         con = duckdb.connect(config={"memory_limit": "1GB", "temp_directory": tmp, "threads": 2})
         try:
             con.execute("SET enable_progress_bar = false")

@@ -51,6 +51,16 @@ class TenantWorkspace:
         return len(self.notes)
 
     @property
+    def saved_status_count(self) -> int:
+        """Workloads whose service status has been saved."""
+        return sum(1 for s in self.statuses.values() if s.version)
+
+    @property
+    def intent_count(self) -> int:
+        """Workloads with a current intent note."""
+        return int(self.intent_notes["workload"].nunique())
+
+    @property
     def has_survey_contact(self) -> bool:
         return contacts.survey_contact_in(self.contacts)
 

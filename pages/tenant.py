@@ -1,9 +1,10 @@
-"""Tenant details, addressed by ?tenant=<Tenant ID> so a link can be shared."""
+"""Tenant details, addressed by ?tenant=<Tenant ID> (and &section=<section>) so a link can be
+shared."""
 
 import streamlit as st
 
 from fcu import portfolio, tenant_workspace
-from fcu.ui import auth, charts, data, layout, tables, workspace
+from fcu.ui import auth, data, layout, tables, workspace
 from fcu.ui.data import database
 
 # One sentence for unknown, malformed, out-of-scope and other partners' IDs alike: it must
@@ -50,28 +51,9 @@ if user.sees_revenue:
     tiles[3].metric("Potential earnings", tables.usd(view.potential_earnings))
     tiles[4].metric("Unclaimed opportunity", tables.usd(view.unclaimed_opportunity))
 
+# The sections (workloads and usage, notes, contacts, service status, intent notes): the one
+# the URL names is drawn, from the workspace read once.
 with layout.fetching():
     workloads = data.tenant_workloads(user, view.tenant_id)
-    trend = data.tenant_trend(user, view.tenant_id)
-
-st.subheader("Workloads")
-st.caption(
-    "Workloads your partner has claimed, then those no partner has claimed yet. "
-    "Workloads claimed by another partner are not listed."
-)
-st.dataframe(tables.workloads_table(workloads, user), hide_index=True)
-
-st.subheader("Usage trend")
-if trend.empty:
-    st.info("No monthly usage has been reported for this tenant's workloads yet.")
-else:
-    left, right = st.columns(2)
-    for column, field, label in ((left, "usage_pct", "Usage %"), (right, "mau", "MAU")):
-        column.plotly_chart(
-            charts.trend_figure(user, view.tenant_id, field, label), width="stretch"
-        )
-
-# Workspace sections (notes, contacts, claim, service status, intent notes), read once.
-with layout.fetching():
     record = tenant_workspace.read(db, user, view, workloads)
 workspace.render(db, user, record)

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import warnings
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -384,6 +385,8 @@ HOSTILE_CONTACT = ContactInput(
     kind="customer",
     name='=HYPERLINK("http://evil.example","name")',
     email="kim@alpha.example",
+    # Free text from before the country list (the form now offers ISO countries only):
+    # planted by hostile_workspace, kept as written for review (migration 007).
     country="<i>United States</i>",
     survey_language="English",
     services=("exchange",),
@@ -436,7 +439,11 @@ def write_hostile_db(base: Path, template: Path) -> Path:
     exec_ = get_user(db, EXEC)
     users.save_user(db, "tests", User(EXEC, "P1", "executive", False, None, HOSTILE_DISPLAY_NAME))
     notes.add_note(db, exec_, ALPHA, HOSTILE_NOTE)
-    contacts.create_contact(db, exec_, ALPHA, HOSTILE_CONTACT)
+    contact_id = contacts.create_contact(db, exec_, ALPHA, replace(HOSTILE_CONTACT, country="US"))
+    db.execute(
+        "UPDATE contacts SET country = ? WHERE contact_id = ?",
+        [HOSTILE_CONTACT.country, contact_id],
+    )
     intent.save_intent(db, exec_, ALPHA, "exchange", HOSTILE_INTENT)
     referrals.decline(db, exec_, "R3", HOSTILE_DECLINE, 0)
     db.execute("CHECKPOINT")

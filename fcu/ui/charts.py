@@ -3,6 +3,8 @@ drawn from them (potential earnings beside unclaimed opportunity)."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -141,12 +143,18 @@ def breakdown(frame: pd.DataFrame, label: str, title: str, axis_title: str) -> g
     return style(fig, title, height=max(height, 260))
 
 
-def month_axis(fig: go.Figure) -> None:
-    """A true date axis for YYYY-MM months: ticks as "Oct 2026", never rotated."""
+MONTH_TICKS = 6  # at most this many month labels on an axis (each "Oct 2026" ~60 px)
+
+
+def month_axis(fig: go.Figure, month_count: int) -> None:
+    """A true date axis for YYYY-MM months: ticks as "Oct 2026", never rotated, on the
+    first of a month every one, two, ... months so that at most ``MONTH_TICKS`` show (left to
+    itself plotly ticks a three-month axis every half month: "Aug 2026" twice)."""
     fig.update_xaxes(
         type="date",
         tickformat=MONTH_FORMAT,
         tickangle=0,
+        dtick=f"M{max(1, math.ceil(month_count / MONTH_TICKS))}",
         title=None,
         automargin=True,
         hoverformat=MONTH_FORMAT,
@@ -169,7 +177,7 @@ def over_months(frame: pd.DataFrame) -> go.Figure:
             line_color=COLOURS[name],
             hovertemplate="%{x|" + MONTH_FORMAT + "}: %{y:,.0f} USD<extra>" + name + "</extra>",
         )
-    month_axis(fig)
+    month_axis(fig, frame["month"].nunique())
     fig.update_yaxes(title="USD", tickformat=",.0f", rangemode="tozero", automargin=True)
     return style(fig, "Over the months", height=400)
 
@@ -190,7 +198,11 @@ def usage_bands(bands: pd.DataFrame, picked: str) -> go.Figure:
         )
     )
     fig.update_xaxes(type="category", title=None, fixedrange=True)
-    fig.update_yaxes(title="Tenants", tickformat=",d", rangemode="tozero", fixedrange=True)
+    # Whole tenants: below 5, a tick per tenant (plotly would tick 0, 0.5, 1: "0, 1, 1").
+    step = 1 if bands["tenants"].max() < 5 else None
+    fig.update_yaxes(
+        title="Tenants", tickformat=",d", dtick=step, rangemode="tozero", fixedrange=True
+    )
     fig.update_layout(showlegend=False, clickmode="event+select", dragmode=False)
     return style(fig, "Tenants by Usage % band (click a bar to filter)", height=240)
 
@@ -210,7 +222,7 @@ def _trend_figure(key: FeedKey, user: User, tenant_id: str, field: str, label: s
                 hovertemplate="%{x|" + MONTH_FORMAT + "}: %{y:,.0f}<extra>" + workload + "</extra>",
             )
         )
-    month_axis(figure)
+    month_axis(figure, trend["month"].nunique())
     figure.update_yaxes(title=label, tickformat=",.0f", rangemode="tozero")
     figure.update_layout(legend_title_text="Workload")
     return style(figure, f"{label} per workload", height=380, legend="right")

@@ -38,6 +38,7 @@ DATA_PARTNER = "fcu_data_partner"  # whose Partner Center reports
 DATA_RESULT = "fcu_data_result"  # the last upload's outcome, shown once
 ADMIN_EDIT = "fcu_admin_edit"  # email of the user being edited ('' for a new one)
 ADMIN_MESSAGE = "fcu_admin_message"  # (kind, text) after a save or removal
+TENANT_SECTION = "fcu_tenant_section"  # Tenant details: the section shown (?section=)
 # Tenant details: the partner's workspace (fcu/ui/workspace/). Keys ending in ":" are
 # prefixes completed with the tenant (and workload or row) they belong to.
 WS_NOTE_FORM = "fcu_ws_note_form:"  # + tenant: the Add note form is open
@@ -52,8 +53,8 @@ WS_STATUS_FIELD = "fcu_ws_status_field:"  # + tenant:workload:uid:level: a row's
 WS_INTENT_WORKLOAD = "fcu_ws_intent_workload:"  # + tenant: the workload whose note is shown
 WS_INTENT_TEXT = "fcu_ws_intent_text:"  # + tenant:workload: the note being written
 WS_INTENT_BASE = "fcu_ws_intent_base:"  # + tenant:workload: current note ID when writing began
-WS_CLAIM_WORKLOAD = "fcu_ws_claim_workload:"  # + tenant: the workload to claim
-WS_CLAIM_MPN = "fcu_ws_claim_mpn:"  # + tenant: the MPN location to claim under
+WS_CLAIM_WORKLOAD = "fcu_ws_claim_workload:"  # + tenant:workload: its Claim workload row
+WS_CLAIM_MPN = "fcu_ws_claim_mpn:"  # + tenant:workload: the MPN location to claim under
 WS_STALE = "fcu_ws_stale"  # the sentence of a save refused because someone saved first
 WS_REFUSED = "fcu_ws_refused:"  # + a Save button's key: the sentence of a refused save
 # My work

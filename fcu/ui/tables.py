@@ -23,6 +23,22 @@ UNCLAIMED = "Unclaimed — can be claimed"
 NO_VALUE = "—"
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
+# The movers' columns (portfolio.CHANGE_COLUMNS): their label on Tenants, their shorter
+# one in Tenant details' wider workloads table, and what each says.
+CHANGE_LABELS = {
+    "usage_change_1m": ("Usage % vs last month", "Δ Usage % 1m"),
+    "mau_change_1m": ("MAU vs last month", "Δ MAU 1m"),
+    "usage_change_3m": ("Usage % vs 3 months ago", "Δ Usage % 3m"),
+    "mau_change_3m": ("MAU vs 3 months ago", "Δ MAU 3m"),
+}
+CHANGE_HELP = {
+    "usage_change_1m": "Points of Usage % gained (+) or lost (−) since last month.",
+    "mau_change_1m": "Monthly active users gained or lost since last month.",
+    "usage_change_3m": "Points of Usage % gained (+) or lost (−) in three months.",
+    "mau_change_3m": "Monthly active users gained or lost in three months.",
+}
+
+
 # Tenants table: portfolio column -> label a user reads.
 TENANT_LABELS = {
     "tenant_name": "Tenant name",
@@ -31,9 +47,7 @@ TENANT_LABELS = {
     "mau": "MAU",
     "pau": "PAU",
     "claimed_workloads": "Claimed workloads",
-    "usage_change_1m": "Usage % vs last month",
-    "mau_change_1m": "MAU vs last month",
-    "usage_change_3m": "Usage % vs 3 months ago",
+    **{c: CHANGE_LABELS[c][0] for c in ("usage_change_1m", "mau_change_1m", "usage_change_3m")},
     "potential_earnings": "Potential earnings",
     "unclaimed_opportunity": "Unclaimed opportunity",
     "next_action_date": "Next action date",
@@ -129,6 +143,16 @@ def tenants_table(frame: pd.DataFrame, user: User, workload_names: dict[str, str
     return out[columns].rename(columns=TENANT_LABELS).reset_index(drop=True)
 
 
+def change_column_config(short: bool = False) -> dict:
+    """How st.dataframe shows the change columns (labelled as ``CHANGE_LABELS`` say)."""
+    return {
+        CHANGE_LABELS[column][short]: st.column_config.NumberColumn(
+            format="%+.1f" if column.startswith("usage") else "%+d", help=help_text
+        )
+        for column, help_text in CHANGE_HELP.items()
+    }
+
+
 def tenants_column_config() -> dict:
     return {
         "Usage %": st.column_config.LinkColumn(
@@ -136,15 +160,7 @@ def tenants_column_config() -> dict:
             help="MAU / PAU × 100 over the workloads you see. Click to open the tenant.",
             display_text=r"usage=([^&]+)",
         ),
-        "Usage % vs last month": st.column_config.NumberColumn(
-            format="%+.1f", help="Points of Usage % gained (+) or lost (−) since last month."
-        ),
-        "MAU vs last month": st.column_config.NumberColumn(
-            format="%+d", help="Monthly active users gained or lost since last month."
-        ),
-        "Usage % vs 3 months ago": st.column_config.NumberColumn(
-            format="%+.1f", help="Points of Usage % gained (+) or lost (−) in three months."
-        ),
+        **change_column_config(),
         "MAU": st.column_config.NumberColumn("MAU", format="localized"),
         "PAU": st.column_config.NumberColumn("PAU", format="localized"),
         "Potential earnings": st.column_config.NumberColumn(format="dollar"),
@@ -159,8 +175,15 @@ def claim_text(claim_id: object, status: object) -> str:
     return f"{claim_id} ({CLAIM_STATUS_LABELS.get(str(status), str(status))})"
 
 
+def incentives(rate_per_unit: object) -> str:
+    """'Yes' when the workload has a rate card row (it can earn), else 'No'."""
+    return "No" if rate_per_unit is None or pd.isna(rate_per_unit) else "Yes"
+
+
 def workloads_table(frame: pd.DataFrame, user: User) -> pd.DataFrame:
-    """portfolio.tenant_workloads(...) shaped for the Tenant details page."""
+    """portfolio.tenant_workloads(...) shaped for the Tenant details page: the figures, then
+    their change since last month and three months ago (numbers, formatted by
+    ``change_column_config(short=True)``; none where the workload had no usage line then)."""
     out = redact(user, frame)
     table = pd.DataFrame(
         {
@@ -169,15 +192,15 @@ def workloads_table(frame: pd.DataFrame, user: User) -> pd.DataFrame:
                 claim_text(c, s) for c, s in zip(out["claim_id"], out["claim_status"], strict=True)
             ],
             "MPN location": out["mpn_id"].fillna(""),
-            "Incentives available": [
-                "Yes" if r is not None and not pd.isna(r) else "No" for r in frame["rate_per_unit"]
-            ],
+            "Incentives available": frame["rate_per_unit"].map(incentives),
             "Usage %": out["usage_pct"].map(pct),
             "MAU": out["mau"].map(count),
             "PAU": out["pau"].map(count),
             "HWM": out["hwm"].map(count),
         }
     )
+    for column, (_, label) in CHANGE_LABELS.items():
+        table[label] = out[column].to_numpy()
     if "potential_earnings" in out.columns:
         table["Potential earnings"] = out["potential_earnings"].map(usd)
-    return table
+    return table.reset_index(drop=True)

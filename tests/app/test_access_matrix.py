@@ -27,7 +27,7 @@ from fcu.access import EMAIL_IN_TEXT, REVENUE_COLUMNS, AccessDenied, User, get_u
 from fcu.contacts import ContactInput
 from fcu.db import Database
 from fcu.notes import NoteInput
-from fcu.ui import keys
+from fcu.ui import keys, workspace
 from tests.fixtures import (
     ADMIN,
     ALPHA,
@@ -258,8 +258,8 @@ def test_every_page_leaks_nothing(app_on, access_db, email, page):
     if page == "earnings.py" and reachable:
         assert user.sees_revenue, (email, page)
     opens = [{}]
-    if page == "tenant.py" and reachable:
-        opens = [{"tenant": t} for t in SEARCHED]
+    if page == "tenant.py" and reachable:  # every Tenant ID, on every section
+        opens = [{"tenant": t, "section": s} for t in SEARCHED for s in workspace.SECTIONS]
     if page == "referrals.py" and reachable:
         opens = [{"rfa": r} for r in RFA_IDS]
     for params in opens:
@@ -286,6 +286,8 @@ def test_the_markers_are_shown_to_those_allowed(app_on, access_db):
         assert "potential_earnings" in export.render(db, exec_, "tenants").decode()
     finally:
         db.close()
-    at = app_on(access_db, EXEC, TENANT_PAGE, params={"tenant": ALPHA})
+    at = app_on(access_db, EXEC, TENANT_PAGE, params={"tenant": ALPHA, "section": "notes"})
     shown = as_text(at)
     assert P1_SECRET in shown and "Alpha Corp" in shown and "$" in shown
+    at = app_on(access_db, EXEC, TENANT_PAGE, params={"tenant": ALPHA, "section": "contacts"})
+    assert P1_CONTACT[1] in as_text(at)

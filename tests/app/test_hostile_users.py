@@ -20,6 +20,7 @@ from tests.fixtures import (
     EXEC,
     FEED_KEYS,
     FEED_TEXT,
+    HOSTILE_CONTACT,
     HOSTILE_DECLINE,
     HOSTILE_DISPLAY_NAME,
     HOSTILE_INTENT,
@@ -51,17 +52,20 @@ def test_tenants_page_shows_markup_as_text(app_on, hostile_db):
     _check_shown_as_text(at, [FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")]])
 
 
-def test_tenant_page_shows_every_field_as_text(app_on, hostile_db):
-    at = app_on(hostile_db, EXEC, TENANT_PAGE, params={"tenant": ALPHA})
-    expected = [
-        FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")],
-        FEED_TEXT[("workloads", "display_name", "Exchange Online")],
-        HOSTILE_NOTE.risks,
-        HOSTILE_NOTE.next_actions,
-        HOSTILE_NOTE.onboarding_scope,
-        HOSTILE_INTENT,
-    ]
-    _check_shown_as_text(at, expected)
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ("workloads", [FEED_TEXT[("workloads", "display_name", "Exchange Online")]]),
+        ("notes", [HOSTILE_NOTE.risks, HOSTILE_NOTE.next_actions, HOSTILE_NOTE.onboarding_scope]),
+        ("contacts", [HOSTILE_CONTACT.name]),
+        ("service_status", [FEED_TEXT[("workloads", "display_name", "Exchange Online")]]),
+        ("intent", [HOSTILE_INTENT]),
+    ],
+)
+def test_tenant_page_shows_every_field_as_text(app_on, hostile_db, section, expected):
+    params = {"tenant": ALPHA, "section": section}
+    at = app_on(hostile_db, EXEC, TENANT_PAGE, params=params)
+    _check_shown_as_text(at, [FEED_TEXT[("tenants", "tenant_name", "Alpha Corp")], *expected])
 
 
 def test_referrals_page_shows_source_and_reason_as_text(app_on, hostile_db):
@@ -93,7 +97,7 @@ def test_charts_show_feed_text_as_text(app_on, hostile_db):
     feed. Earnings (workload names, MPN IDs) and the Tenant details trends."""
     markup = [p for p in MARKUP if "<" in p]
     charts = []
-    for page, params in ((EARNINGS_PAGE, {}), (TENANT_PAGE, {"tenant": ALPHA})):
+    for page, params in ((EARNINGS_PAGE, {}), (TENANT_PAGE, {"tenant": ALPHA})):  # trends
         at = app_on(hostile_db, EXEC, page, params=params)
         assert not at.exception
         charts += [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

@@ -4,6 +4,7 @@ one message for every tenant a user may not see. Figures: tests/data/feed_small/
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,7 +16,15 @@ def open_tenant(email: str, tenant: str) -> AppTest:
 
 
 def workloads(at: AppTest) -> dict[str, dict]:
+    """The claimed workloads' table, by workload."""
     return {row["Workload"]: row for row in at.dataframe[0].value.to_dict("records")}
+
+
+def unclaimed(at: AppTest) -> list[str]:
+    """The unclaimed workloads, each on a row with its own Claim workload button."""
+    rows = [s.label.removeprefix("MPN location for ") for s in at.selectbox]
+    assert len(rows) == len([b for b in at.button if b.label == "Claim workload"])
+    return rows
 
 
 def test_executive_sees_the_tenant_its_workloads_and_trend(app_env):
@@ -31,8 +40,11 @@ def test_executive_sees_the_tenant_its_workloads_and_trend(app_env):
         "Unclaimed opportunity": "$0",
     }
     rows = workloads(at)
-    assert list(rows) == ["Exchange Online", "Microsoft Intune", "Microsoft Viva"]
-    assert rows["Exchange Online"] == {
+    assert list(rows) == ["Exchange Online"]
+    exchange = rows["Exchange Online"]
+    assert pd.isna(exchange.pop("Δ Usage % 3m"))  # no usage line in 2026-07
+    assert pd.isna(exchange.pop("Δ MAU 3m"))
+    assert exchange == {
         "Workload": "Exchange Online",
         "Claim": "C1 (Approved)",
         "MPN location": "M11",
@@ -41,20 +53,25 @@ def test_executive_sees_the_tenant_its_workloads_and_trend(app_env):
         "MAU": "700",
         "PAU": "1,000",
         "HWM": "800",
+        "Δ Usage % 1m": pytest.approx(-10.0),  # 70 % now, 80 % in 2026-09
+        "Δ MAU 1m": -100,
         "Potential earnings": "$2,000",
     }
-    assert rows["Microsoft Intune"]["Claim"] == "Unclaimed — can be claimed"
-    assert rows["Microsoft Intune"]["Incentives available"] == "Yes"
-    assert rows["Microsoft Viva"]["Incentives available"] == "No"
+    assert unclaimed(at) == ["Microsoft Intune", "Microsoft Viva"]
+    texts = [t.value for t in at.text]
+    assert texts[texts.index("Microsoft Intune") + 4] == "Yes"  # incentives available
+    assert texts[texts.index("Microsoft Viva") + 4] == "No"
     assert len(at.get("plotly_chart")) == 2
     assert any("2026-10" in c.value for c in at.caption)
 
 
 def test_pau_zero_has_no_usage_and_over_100_is_not_capped(app_env):
-    rows = workloads(open_tenant("exec@northwind.example", BETA))
+    at = open_tenant("exec@northwind.example", BETA)
+    rows = workloads(at)
     assert rows["Exchange Online"]["Usage %"] == "120.0 %"
     assert rows["Exchange Online"]["Claim"] == "C4 (Submitted)"
-    assert rows["Microsoft Teams"]["Usage %"] == "—"
+    texts = [t.value for t in at.text]
+    assert texts[texts.index("Microsoft Teams") + 1] == "—"  # unclaimed, PAU 0: no Usage %
 
 
 def test_report_viewer_sees_no_revenue(app_env):
@@ -97,3 +114,35 @@ def test_every_unavailable_tenant_gets_the_same_message(app_env, email, tenant):
     assert not at.exception and not at.error
     assert [w.value for w in at.warning] == [NOT_AVAILABLE]
     assert not at.header and not at.code and not at.metric and not at.dataframe
+
+
+def test_sections_are_reached_by_url_with_their_counts(app_env):
+    at = open_tenant("exec@northwind.example", ALPHA)
+    assert at.segmented_control[0].value == "workloads"
+    assert [o.content for o in at.segmented_control[0].proto.options] == [
+        "Workloads and usage (3)",
+        "Status notes (0)",
+        "Contacts (0)",
+        "Service status (0)",
+        "Intent notes (0)",
+    ]
+    assert [s.value for s in at.subheader][:1] == ["Claimed by your partner"]
+    at = app_test(
+        "exec@northwind.example", TENANT_PAGE, params={"tenant": ALPHA, "section": "contacts"}
+    )
+    assert [s.value for s in at.subheader] == ["Contacts"]
+    assert not at.get("plotly_chart")  # only the chosen section is drawn
+    # A click on a section shows it and writes it to the URL, for a link or a reload.
+    at.segmented_control[0].set_value("notes").run()
+    assert [s.value for s in at.subheader] == ["Status Note updates"]
+    assert at.query_params["section"] == "notes"
+    assert at.query_params["tenant"] == ALPHA
+
+
+@pytest.mark.parametrize("section", ["nonsense", "", "<b>x</b>"])
+def test_an_unknown_section_shows_the_first(app_env, section):
+    params = {"tenant": ALPHA, "section": section}
+    at = app_test("exec@northwind.example", TENANT_PAGE, params=params)
+    assert not at.exception and not at.error
+    assert at.segmented_control[0].value == "workloads"
+    assert "Claimed by your partner" in [s.value for s in at.subheader]

@@ -132,7 +132,7 @@ def test_a_failing_read_shows_the_error_sentence_and_no_trace(app_env):
 
 def test_large_portfolio_is_paged(tmp_path, monkeypatch):
     folder = tmp_path / "feed"
-    write_sample_feed(folder, tenants=400, seed=3)
+    write_sample_feed(folder, tenants=400, seed=3, end_month="2026-10")
     database = fcu_db.Database(tmp_path / "big.duckdb")
     assert feed.load_feed(database, folder, loaded_by="tests").ok
     users.add_many(database, cli.demo_users(database), actor="tests")

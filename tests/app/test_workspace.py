@@ -14,8 +14,9 @@ from fcu.ui import keys
 from tests.fixtures import ALPHA, EXEC, FABRIKAM_ADMIN, REPORT, TENANT_PAGE, app_test
 
 
-def open_tenant(email: str, tenant: str = ALPHA) -> AppTest:
-    return app_test(email, TENANT_PAGE, params={"tenant": tenant})
+def open_tenant(email: str, section: str, tenant: str = ALPHA) -> AppTest:
+    """Tenant details opened on one of its sections (?section=)."""
+    return app_test(email, TENANT_PAGE, params={"tenant": tenant, "section": section})
 
 
 def by_label(elements, label: str):
@@ -42,7 +43,7 @@ def add_note(at: AppTest, risks: str, **fields) -> AppTest:
 
 
 def test_notes_newest_first_four_shown_and_all_history(app_env):
-    at = open_tenant(EXEC)
+    at = open_tenant(EXEC, "notes")
     assert "No status notes yet. Use + Add note to record the first one." in [
         i.value for i in at.info
     ]
@@ -69,7 +70,7 @@ def test_notes_newest_first_four_shown_and_all_history(app_env):
 
 
 def test_long_and_hostile_notes_are_shown_as_text(app_env):
-    at = open_tenant(EXEC)
+    at = open_tenant(EXEC, "notes")
     hostile = "<script>alert(1)</script> **not bold** [link](http://x.example)"
     at = add_note(at, hostile, **{"Onboarding scope": "word " * 100})
     assert hostile in texts(at)
@@ -79,13 +80,16 @@ def test_long_and_hostile_notes_are_shown_as_text(app_env):
 
 
 def test_contacts_refusal_then_saved_and_survey_warning(app_env):
-    at = open_tenant(EXEC)
+    at = open_tenant(EXEC, "contacts")
     warning = [w.value for w in at.warning if "survey eligible" in w.value]
     assert warning and warning[0].startswith("No customer contact is survey eligible")
     by_label(at.button, "New").click().run()
     by_label(at.text_input, "Name").input("Kim <b>Lee</b>")
     by_label(at.text_input, "Email").input("kim@alpha.example")
-    by_label(at.text_input, "Country/Region").input("United States")
+    country = by_label(at.selectbox, "Country/Region")
+    assert country.value is None and len(country.options) == 249  # ISO 3166, by name
+    assert country.options[:2] == ["Afghanistan", "Åland Islands"]
+    country.set_value("US")
     by_label(at.multiselect, "Services assisted with").select("exchange")
     by_label(at.radio, "Survey eligible").set_value("Yes")
     by_label(at.button, "Save").click().run()
@@ -95,14 +99,15 @@ def test_contacts_refusal_then_saved_and_survey_warning(app_env):
     by_label(at.selectbox, "Survey language").set_value("English")
     by_label(at.button, "Save").click().run()
     assert said(at.success) == ["Contact saved."]
-    table = at.dataframe[1].value
+    table = at.dataframe[0].value
     assert list(table["Name"]) == ["Kim <b>Lee</b>"]
     assert list(table["Survey eligible"]) == ["Yes"]
+    assert list(table["Country/Region"]) == ["United States"]  # stored as US
     assert not [w for w in at.warning if "survey eligible" in w.value]
     # A Report viewer sees the contact masked and no way to change it.
-    report = open_tenant(REPORT)
-    assert list(report.dataframe[1].value["Name"]) == ["•••"]
-    assert list(report.dataframe[1].value["Email"]) == ["•••"]
+    report = open_tenant(REPORT, "contacts")
+    assert list(report.dataframe[0].value["Name"]) == ["•••"]
+    assert list(report.dataframe[0].value["Email"]) == ["•••"]
     assert "New" not in [b.label for b in report.button]
     assert "Report viewers see contacts masked and cannot change them." in [
         c.value for c in report.caption
@@ -110,11 +115,11 @@ def test_contacts_refusal_then_saved_and_survey_warning(app_env):
 
 
 def test_partner_contact_has_no_survey_box_and_edit_is_versioned(app_env, db_path, user):
-    at = open_tenant(EXEC)
+    at = open_tenant(EXEC, "contacts")
     by_label(at.button, "New").click().run()
     by_label(at.radio, "Contact type").set_value("partner").run()
     assert "Survey eligible" not in [r.label for r in at.radio]
-    assert "Country/Region" not in [t.label for t in at.text_input]
+    assert "Country/Region" not in [s.label for s in at.selectbox]
     by_label(at.text_input, "Name").input("Pat")
     by_label(at.text_input, "Email").input("pat@northwind.example")
     by_label(at.multiselect, "Services assisted with").select("exchange")
@@ -135,16 +140,19 @@ def test_partner_contact_has_no_survey_box_and_edit_is_versioned(app_env, db_pat
     )
 
 
-def test_claim_an_unclaimed_workload_shows_its_number(app_env):
-    at = open_tenant(EXEC)
-    by_label(at.selectbox, "Workload").set_value("intune")
-    by_label(at.selectbox, "MPN location").set_value("M12")
-    [b for b in at.button if b.label == "Claim workload"][0].click().run()
+def test_claim_an_unclaimed_workload_on_its_row_shows_its_number(app_env):
+    at = open_tenant(EXEC, "workloads")
+    by_label(at.selectbox, "MPN location for Microsoft Intune").set_value("M12")
+    at.button(key=keys.WS_CLAIM_WORKLOAD + ALPHA + ":intune:save").click().run()
     assert said(at.success) == [
         "Claimed Microsoft Intune: claim number APP-000001 (submitted under M12)."
     ]
     rows = {r["Workload"]: r for r in at.dataframe[0].value.to_dict("records")}
     assert rows["Microsoft Intune"]["Claim"] == "APP-000001 (Submitted)"
+    assert rows["Microsoft Intune"]["MPN location"] == "M12"
+    # Viva keeps its own row and button; Intune has left the unclaimed rows.
+    assert [s.label for s in at.selectbox] == ["MPN location for Microsoft Viva"]
+    assert "Workloads and usage (3)" in [o.content for o in at.segmented_control[0].proto.options]
 
 
 def status_selectbox(at: AppTest):
@@ -152,7 +160,7 @@ def status_selectbox(at: AppTest):
 
 
 def test_service_status_refused_until_counts_sum(app_env):
-    at = open_tenant(EXEC)
+    at = open_tenant(EXEC, "service_status")
     status_selectbox(at).set_value("exchange").run()
     assert "**Total entitlements: 1,000**" in [m.value for m in at.markdown]
     by_label(at.selectbox, "L1").set_value("Blocked").run()
@@ -183,7 +191,7 @@ def test_service_status_refused_until_counts_sum(app_env):
 
 
 def test_intent_note_warns_as_written_and_saves(app_env):
-    at = open_tenant(REPORT)
+    at = open_tenant(REPORT, "intent")
     text_area = [t for t in at.text_area if t.label.startswith("New intent note for")][0]
     text_area.input("For now the customer waits.").run()
     warnings = said(at.warning)
@@ -198,9 +206,9 @@ def test_intent_note_warns_as_written_and_saves(app_env):
 
 
 def test_another_partner_sees_none_of_it(app_env):
-    at = add_note(open_tenant(EXEC), "Northwind secret")
+    at = add_note(open_tenant(EXEC, "notes"), "Northwind secret")
     assert "Northwind secret" in texts(at)
-    other = open_tenant(FABRIKAM_ADMIN)
+    other = open_tenant(FABRIKAM_ADMIN, "notes")
     assert not other.exception
     assert "Northwind secret" not in texts(other)
     assert "No status notes yet. Use + Add note to record the first one." in [
@@ -209,7 +217,7 @@ def test_another_partner_sees_none_of_it(app_env):
 
 
 def test_service_status_saved_meanwhile_is_not_overwritten(app_env, db_path, user):
-    at = open_tenant(EXEC)
+    at = open_tenant(EXEC, "service_status")
     status_selectbox(at).set_value("exchange").run()
     by_label(at.number_input, "Count").set_value(1000)
     other = [("In progress", None, None, 1000)]

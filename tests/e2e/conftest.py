@@ -31,6 +31,7 @@ test_load_sessions.py, is marked ``load`` instead, so ``-m e2e`` leaves it out):
     rerun to finish; ``ui.go(page, title)`` opens a page from the sidebar. The first page
     after sign-in is My work for anyone with items (all fixture users with a role): go to
     Tenants first to test it.
+    ``ui.open_section(page, "Contacts")`` clicks a Tenant details section.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from tests.e2e.harness import (
     AppUrl,
     go,
     open_app,
+    open_section,
     run_app,
     sign_in_as,
     wait_idle,
@@ -62,7 +64,13 @@ def run_app_fixture():
 
 @pytest.fixture(scope="session")
 def ui() -> SimpleNamespace:
-    return SimpleNamespace(open_app=open_app, sign_in_as=sign_in_as, wait_idle=wait_idle, go=go)
+    return SimpleNamespace(
+        open_app=open_app,
+        open_section=open_section,
+        sign_in_as=sign_in_as,
+        wait_idle=wait_idle,
+        go=go,
+    )
 
 
 @pytest.fixture

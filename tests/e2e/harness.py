@@ -156,6 +156,25 @@ def wait_idle(page) -> None:
         )
 
 
+# The heading each Tenant details section (?section=) starts with.
+SECTION_HEADINGS = {
+    "workloads": "Claimed by your partner",
+    "notes": "Status Note updates",
+    "contacts": "Contacts",
+    "service_status": "Service status",
+    "intent": "Service intent notes",
+}
+
+
+def open_section(page, label: str) -> None:
+    """Click the Tenant details section whose control reads ``label`` (its count aside)."""
+    import re
+
+    control = page.get_by_test_id("stButtonGroup")
+    control.get_by_role("radio", name=re.compile(rf"^{re.escape(label)} \(")).click()
+    wait_idle(page)
+
+
 def open_app(page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("[data-testid='stSidebar']")

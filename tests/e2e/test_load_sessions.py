@@ -8,8 +8,9 @@ users and Fabrikam's admin, who works on Alpha too. Each tab has a browser profi
 own, as 30 people have 30 browsers: tabs sharing a profile share Chromium's six connections
 to the app, and 7-8 of them loading at once queued the frontend's health and host-config
 requests behind each other's scripts until its 15-second timeout gave up and reconnected. A round is what a person does: search the Tenants page for a tenant (the list
-filtered down to it), open it from the table, add a status note, make the first workload's
-service status add up and save it, go back to Tenants (the filter kept). Each step waits
+filtered down to it), open it from the table, add a status note (its Status notes section),
+make the first workload's service status add up and save it (its Service status section),
+go back to Tenants (the filter kept). Each step waits
 for what the person waits for, then for the app to be idle. At the end:
 
 * no session saw an error, got stuck or lost its connection, and every one held to the end;
@@ -333,12 +334,20 @@ class Person:
                     self.note("open tenant: the click reached no one; clicking again")
             await page.wait_for_url(address, wait_until="commit")
 
-        heading = page.get_by_role("heading", name="Status Note updates")
+        heading = page.get_by_role("heading", name="Claimed by your partner")
         await self.timed("open tenant", click_row, heading)
+
+    async def open_section(self, label: str, heading: str) -> None:
+        """Click a Tenant details section (its label reads "Status notes (3)", say)."""
+        control = self.page.get_by_test_id("stButtonGroup")
+        button = control.get_by_role("radio", name=re.compile(rf"^{re.escape(label)} \("))
+        shown = self.page.get_by_role("heading", name=heading, exact=True)
+        await self.timed(f"open {label.lower()}", button.click, shown)
 
     async def add_note(self, rounds: int) -> None:
         from playwright.async_api import expect
 
+        await self.open_section("Status notes", "Status Note updates")
         page, text = self.page, f"load s{self.number} r{rounds}"
         self.out["notes"].append(text)
         form = page.get_by_test_id("stForm").filter(has_text="New status note")
@@ -363,6 +372,7 @@ class Person:
     async def save_status(self) -> None:
         """Make the first workload's counts add up and Save: saved, or refused as stale when
         another session saved it since this one opened it (the next visit starts afresh)."""
+        await self.open_section("Service status", "Service status")
         page = self.page
         section = await page.get_by_test_id("stMain").inner_text()
         total = int(re.search(r"Total entitlements: ([\d,]+)", section)[1].replace(",", ""))

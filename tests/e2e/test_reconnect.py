@@ -87,7 +87,7 @@ def _note_form(page: Page):
 
 def _open_note_form(page: Page, ui, url: str) -> None:
     ui.open_app(page, f"{url}/?as={EXEC}")
-    ui.open_app(page, f"{url}/tenant?tenant={ALPHA}&as={EXEC}")
+    ui.open_app(page, f"{url}/tenant?tenant={ALPHA}&section=notes&as={EXEC}")
     page.get_by_role("button", name="+ Add note").click()
     ui.wait_idle(page)
     expect(_note_form(page)).to_be_visible()

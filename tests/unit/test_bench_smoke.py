@@ -33,7 +33,7 @@ def clean_streamlit(monkeypatch):
 
 def test_bench_measures_a_small_feed_and_prints_the_table(tmp_path, clean_streamlit):
     folder = tmp_path / "feed-200"
-    write_sample_feed(folder, tenants=200, seed=7)
+    write_sample_feed(folder, tenants=200, seed=7, end_month="2026-10")
     floor = worker.floor(str(folder), str(tmp_path / "floor.duckdb"))
     assert set(floor["steps"]) == set(worker.FEED_FILES)
 

@@ -367,8 +367,8 @@ def test_the_sample_as_reports_loads_with_the_seven_file_samples_usage(tmp_path)
     from fcu.sample import PARTNER_CENTER_NAMES, write_partner_center_sample, write_sample_feed
 
     first, second, seven = tmp_path / "pc1", tmp_path / "pc2", tmp_path / "seven"
-    counts = write_partner_center_sample(first, tenants=120, seed=3)
-    write_partner_center_sample(second, tenants=120, seed=3)
+    counts = write_partner_center_sample(first, tenants=120, seed=3, end_month="2026-10")
+    write_partner_center_sample(second, tenants=120, seed=3, end_month="2026-10")
     for name in counts:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     header = (first / "OfficeUsage.csv").read_text().splitlines()[0]
@@ -377,7 +377,7 @@ def test_the_sample_as_reports_loads_with_the_seven_file_samples_usage(tmp_path)
         "MonthlyActiveUsers,CustomerName,CustomerMarket,CustomerSegment,MPNId,PartnerName,"
         "PartnerLocation,PartnerAttributionType,IsDuplicateRowForPGA"
     )
-    write_sample_feed(seven, tenants=120, seed=3)
+    write_sample_feed(seven, tenants=120, seed=3, end_month="2026-10")
 
     database = fcu_db.Database(tmp_path / "pc.duckdb")
     outcome = partner_center.load_reports(database, first, "P1")

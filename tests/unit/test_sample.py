@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from fcu.sample import write_sample_feed
+from fcu.sample import last_complete_month, write_sample_feed
 
 N = 400
+END = "2026-10"  # the month these tests were written for (the default dates as of today)
 
 HEADERS = {
     "partners": ["partner_id", "partner_name", "mpn_id", "location_name"],
@@ -86,8 +88,11 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str):
     return con.sql(sql).fetchall()[0][0]
 
 
-def check_rules(folder: Path, n_tenants: int) -> duckdb.DuckDBPyConnection:
-    """Assert every contract rule of PRODUCT.md and the generator's own promises."""
+def check_rules(
+    folder: Path, n_tenants: int, last_day: str | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Assert every contract rule of PRODUCT.md and the generator's own promises (claims
+    dated up to ``last_day``, by default the last month's end)."""
     for name, header in HEADERS.items():
         with open(folder / f"{name}.csv", encoding="utf-8", newline="") as f:
             first = f.readline()
@@ -185,7 +190,7 @@ def check_rules(folder: Path, n_tenants: int) -> duckdb.DuckDBPyConnection:
         == 0
     )
     claims = con.sql("SELECT claim_id, status, submitted_on, approved_on FROM claims").fetchall()
-    last_day = f"{months[-1]}-31"
+    last_day = last_day or f"{months[-1]}-31"
     for claim_id, status, submitted, approved in claims:
         assert re.fullmatch(r"CPOR-\d{7,}", claim_id)
         assert status in ACTIVE + ("denied", "disassociated")
@@ -219,7 +224,7 @@ def check_rules(folder: Path, n_tenants: int) -> duckdb.DuckDBPyConnection:
 @pytest.fixture(scope="module")
 def feed(tmp_path_factory) -> tuple[Path, dict[str, int]]:
     folder = tmp_path_factory.mktemp("feed")
-    counts = write_sample_feed(folder, N, seed=11)
+    counts = write_sample_feed(folder, N, seed=11, end_month=END)
     return folder, counts
 
 
@@ -256,11 +261,11 @@ def test_row_counts(feed, con):
 def test_deterministic(feed, tmp_path):
     folder, _ = feed
     again = tmp_path / "again"
-    write_sample_feed(again, N, seed=11)
+    write_sample_feed(again, N, seed=11, end_month=END)
     for name in HEADERS:
         assert (folder / f"{name}.csv").read_bytes() == (again / f"{name}.csv").read_bytes()
     other = tmp_path / "other"
-    write_sample_feed(other, N, seed=12)
+    write_sample_feed(other, N, seed=12, end_month=END)
     assert (folder / "usage.csv").read_bytes() != (other / "usage.csv").read_bytes()
     assert (folder / "tenants.csv").read_bytes() != (other / "tenants.csv").read_bytes()
 
@@ -417,7 +422,7 @@ def test_rate_card(con):
 
 @pytest.mark.parametrize("n", [1, 2, 10, 12, 50])
 def test_small_feeds(tmp_path, n):
-    counts = write_sample_feed(tmp_path, n, seed=3)
+    counts = write_sample_feed(tmp_path, n, seed=3, end_month=END)
     con = check_rules(tmp_path, n)
     assert counts["tenants.csv"] == n
     per_partner = dict(con.sql("SELECT partner_id, count(*) FROM referrals GROUP BY 1").fetchall())
@@ -432,9 +437,46 @@ def test_other_end_month(tmp_path):
     assert _one(con, "SELECT max(assigned_at) FROM referrals") < "2025-03-01"
 
 
+@pytest.mark.parametrize(
+    ("as_of", "last_month"),
+    [(date(2026, 12, 2), "2026-11"), (date(2027, 1, 1), "2026-12"), (date(2027, 3, 31), "2027-02")],
+)
+def test_a_sample_dated_as_of_a_day(tmp_path, as_of, last_month):
+    """The live demo's sample: its last month is the month before the day, its referrals
+    were assigned over the 30 days before it (a quarter or so within 7 days), its claims
+    submitted up to the day before; the same day gives the same files."""
+    write_sample_feed(tmp_path / "a", 200, seed=7, as_of=as_of)
+    con = check_rules(tmp_path / "a", 200, last_day=(as_of - timedelta(days=1)).isoformat())
+    months = [r[0] for r in con.sql("SELECT DISTINCT month FROM usage ORDER BY 1").fetchall()]
+    assert months[-1] == last_month and len(months) == 24
+    day = f"TIMESTAMPTZ '{as_of.isoformat()} 00:00:00+00'"
+    week, month, older, later, total = con.sql(
+        f"""SELECT count(*) FILTER (t >= {day} - INTERVAL 7 DAY AND t < {day}),
+                   count(*) FILTER (t >= {day} - INTERVAL 30 DAY AND t < {day}),
+                   count(*) FILTER (t < {day} - INTERVAL 30 DAY),
+                   count(*) FILTER (t >= {day}), count(*)
+            FROM (SELECT assigned_at::TIMESTAMPTZ AS t FROM referrals)"""
+    ).fetchall()[0]
+    assert month == total and older == later == 0
+    assert 0.1 * total < week < 0.5 * total
+    latest_claim = _one(con, "SELECT max(submitted_on) FROM claims")
+    assert latest_claim < as_of.isoformat() and latest_claim >= f"{last_month}-01"
+    write_sample_feed(tmp_path / "b", 200, seed=7, as_of=as_of)
+    for name in HEADERS:
+        assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (
+            tmp_path / "b" / f"{name}.csv"
+        ).read_bytes()
+
+
+def test_without_a_date_the_sample_is_dated_as_of_today(tmp_path):
+    write_sample_feed(tmp_path, 12, seed=3)
+    con = check_rules(tmp_path, 12, last_day=date.today().isoformat())
+    assert _one(con, "SELECT max(month) FROM usage") == last_complete_month(date.today())
+
+
 def test_parquet(tmp_path):
-    counts = write_sample_feed(tmp_path / "pq", 60, seed=11, fmt="parquet")
-    write_sample_feed(tmp_path / "csv", 60, seed=11)
+    counts = write_sample_feed(tmp_path / "pq", 60, seed=11, fmt="parquet", end_month=END)
+    write_sample_feed(tmp_path / "csv", 60, seed=11, end_month=END)
     assert set(counts) == {f"{name}.parquet" for name in HEADERS}
     pq = _open(tmp_path / "pq", "parquet")
     csv = _open(tmp_path / "csv")
@@ -457,8 +499,33 @@ def test_parquet(tmp_path):
         {"tenants": 10, "fmt": "xlsx"},
         {"tenants": 10, "end_month": "2026-13"},
         {"tenants": 10, "end_month": "October"},
+        {"tenants": 10, "end_month": "2026-10", "as_of": date(2026, 12, 2)},
     ],
 )
 def test_bad_arguments(tmp_path, kwargs):
     with pytest.raises(ValueError):
         write_sample_feed(tmp_path, **kwargs)
+
+
+def test_the_commands_date_the_sample_as_asked(tmp_path, capsys):
+    from fcu import cli
+    from fcu.db import Database
+    from fcu.portfolio import feed_status
+
+    out = tmp_path / "feed"
+    assert cli.main(["sample", "--tenants", "20", "--as-of", "2026-12-02", "--out", str(out)]) == 0
+    assert max(line.split(",")[2] for line in (out / "usage.csv").read_text().splitlines()[1:]) == (
+        "2026-11"
+    )
+    path = tmp_path / "fcu.duckdb"
+    assert cli.main(["--db", str(path), "init", "--tenants", "30", "--as-of", "2027-01-15"]) == 0
+    db = Database(path)
+    try:
+        assert feed_status(db).current_month == "2026-12"
+    finally:
+        db.close()
+    for wrong in (["--as-of", "2026-13-01"], ["--as-of", "2026-12-02", "--end-month", "2026-10"]):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["sample", "--tenants", "5", "--out", str(tmp_path / "x"), *wrong])
+        assert stopped.value.code == 2
+    assert "is not a date: write it as YYYY-MM-DD" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from fcu import contacts
+from fcu import contacts, countries
 from fcu.access import User, redact
 from fcu.contacts import KINDS, SURVEY_LANGUAGES, ContactInput
 from fcu.db import Database
@@ -41,6 +41,7 @@ def show(db: Database, user: User, record: TenantWorkspace) -> None:
     else:
         shown = redact(user, frame).copy()
         shown["kind"] = shown["kind"].map(KINDS)
+        shown["country"] = shown["country"].map(countries.name)  # free text from before: as is
         shown["services"] = [", ".join(names.get(s, s) for s in ss) for ss in shown["services"]]
         shown["survey_eligible"] = [
             "Yes" if e else ("No" if k == "Customer" else "—")
@@ -119,10 +120,14 @@ def _contact_form(
             key=prefix + "email",
         )
         if customer:
-            st.text_input(
-                "Country/Region",
-                value="" if current is None else (current["country"] or ""),
-                max_chars=MAX_SHORT,
+            codes = list(countries.by_name())
+            was = None if current is None else current["country"]
+            st.selectbox(  # type to search the names; a free-text country from before the
+                "Country/Region",  # list (migration 007) is not among them: choose again
+                codes,
+                index=codes.index(was) if was in codes else None,
+                format_func=countries.name,
+                placeholder="Type to search countries and regions",
                 key=prefix + "country",
             )
             languages = list(SURVEY_LANGUAGES)
@@ -186,7 +191,7 @@ def _typed(prefix: str) -> ContactInput:
         kind,
         typed[prefix + "name"],
         typed[prefix + "email"],
-        customer.get(prefix + "country", ""),
+        customer.get(prefix + "country") or "",
         customer.get(prefix + "language") or "",
         tuple(typed[prefix + "services"]),
         None if answer is None else answer == "Yes",
