@@ -84,7 +84,8 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a day such as 2026-11-03") from None
+        message = f"{text!r} is not a date: write it as YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _dating(parser: argparse.ArgumentParser) -> None:
