@@ -241,11 +241,10 @@ def pages(
     os.environ["FCU_DB"] = str(db_file)
     from streamlit.testing.v1 import AppTest
 
-    from fcu import access, export, portfolio
-    from fcu import db as fcu_db
+    from fcu import access, export, portfolio, store
     from fcu.ui import keys
 
-    db = fcu_db.shared(db_file)  # the very Database the app's pages use in this process
+    db = store.shared(db_file)  # the very Database the app's pages use in this process
     user = access.get_user(db, email)
     if user is None:
         raise SystemExit(f"no user {email} in {db_file}")
@@ -306,7 +305,7 @@ def pages(
         csv_bytes=len(data),
         csv_filter=str(csv_filters.usage_max),
     )
-    fcu_db.forget_shared()
+    store.forget_shared()
     return out
 
 
@@ -346,8 +345,7 @@ def first_open(script: str, db_file: str, email: str) -> dict:
 def browse(db_file: str, email: str) -> dict:
     """A session through the app (the parent reads this process's peak RSS)."""
     os.environ["FCU_DB"] = str(db_file)
-    from fcu import access, export, portfolio
-    from fcu import db as fcu_db
+    from fcu import access, export, portfolio, store
     from fcu.ui import keys
 
     steps = []
@@ -368,7 +366,7 @@ def browse(db_file: str, email: str) -> dict:
     at.text_input(key=keys.TENANT_SEARCH).set_value("a")
     step("search 'a'", at.run)
     _check(at, "Tenants")
-    db = fcu_db.shared(db_file)
+    db = store.shared(db_file)
     user = access.get_user(db, email)
     filters = at.session_state[keys.TENANT_FILTERS]
     step("Download CSV", export.tenants_csv, db, user, filters)

@@ -10,7 +10,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from fcu import access, export, feed, partner_center, users
+from fcu import access, export, feed, partner_center, store, users
 from fcu.access import AccessDenied, User
 from fcu.db import Database, DatabaseError
 
@@ -67,7 +67,7 @@ def init(
     """Create the schema; when no feed is loaded yet, load a sample (dated as of today unless
     ``end_month`` or ``as_of`` says otherwise) and add demo users."""
     if db.table_exists("feed_meta"):
-        return f"Database {db.path} is ready (a feed is loaded)."
+        return f"{db.describe()} is ready (a feed is loaded)."
     from fcu.sample import write_sample_feed
 
     with tempfile.TemporaryDirectory(prefix="fcu-sample-") as tmp:
@@ -77,7 +77,7 @@ def init(
         raise SystemExit("The sample feed did not load:\n" + "\n".join(map(str, result.problems)))
     if not access.list_users(db):
         users.add_many(db, demo_users(db))
-    return f"Database {db.path} created with a sample of {tenants} tenants and demo users."
+    return f"{db.describe()} now holds a sample of {tenants} tenants and demo users."
 
 
 def _day(text: str) -> date:
@@ -105,6 +105,11 @@ def _dating(parser: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m fcu", description=__doc__)
     p.add_argument("--db", help="database file (default: $FCU_DB or data/fcu.duckdb)")
+    p.add_argument(
+        "--database-url",
+        help="PostgreSQL for a team, postgresql://... (default: $FCU_DATABASE_URL; without it "
+        "FCU runs on the database file); the feed's files go under $FCU_DATA_DIR (data/)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("init", help="create the database; fill it with a sample when empty")
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Load it with: python -m fcu load {args.out} --partner P1")
         return 0
     try:
-        db = Database(args.db)
+        db = store.open_database(args.db, args.database_url)
     except DatabaseError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -30,8 +30,17 @@ T = TypeVar("T")
 _SERIALISED_WRITES = threading.RLock()  # see Database.write_serialised; migrations too
 
 
+LOAD_RUNNING = "Another feed load is running. Wait for it to finish, then try again."
+
+
 class DatabaseError(Exception):
     """A problem with the database file that a user can act on (message is a sentence)."""
+
+
+def database_url(url: str | None = None) -> str | None:
+    """The team store's PostgreSQL URL: an explicit one, else ``FCU_DATABASE_URL``; None for
+    the embedded store (one DuckDB file)."""
+    return url or os.environ.get("FCU_DATABASE_URL") or None
 
 
 def db_path(path: str | os.PathLike | None = None) -> Path:
@@ -133,6 +142,10 @@ class Database:
             if first:
                 self._drop_leftover_staging()
 
+    def describe(self) -> str:
+        """Where this store keeps its data, for messages."""
+        return f"Database {self.path}"
+
     # -- reading -------------------------------------------------------------------------
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._con.cursor()
@@ -171,11 +184,33 @@ class Database:
         finally:
             cur.close()
 
+    def change_key(self) -> str:
+        """What cached reads depend on besides the load (the team store: claims written by
+        other processes). Here every write is this process's, which clears the caches."""
+        return ""
+
+    def refresh(self, lazy: Sequence[str] = ()) -> None:
+        """Catch up with other processes' writes: nothing to do, there are none."""
+
+    # -- the feed ------------------------------------------------------------------------
+    @contextmanager
+    def feed_build(self) -> Iterator[Database]:
+        """Where a load builds the new feed: this file (its swap is one transaction here)."""
+        yield self
+
+    def publish(self, build: Database, record: Callable[..., None]) -> None:
+        """Nothing left to do: the swap's transaction recorded the load (fcu.feed.swap)."""
+
     # -- writing -------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One short transaction on a fresh cursor: committed on success, rolled back on error."""
-        cur = self.cursor()
+        with self._file_transaction() as cur:
+            yield cur
+
+    @contextmanager
+    def _file_transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
         cur.execute("BEGIN TRANSACTION")
         try:
             yield cur
@@ -199,10 +234,14 @@ class Database:
 
     def write(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int = 8) -> T:
         """Run ``work(cursor)`` in a transaction, retrying when DuckDB reports a conflict."""
+        return self._write_file(work, attempts=attempts)
+
+    def _write_file(self, work: Callable[[duckdb.DuckDBPyConnection], T], *, attempts: int) -> T:
+        """``write`` on this DuckDB file (the team store's own file too, for its schema)."""
         delay = 0.01
         for attempt in range(attempts):
             try:
-                with self.transaction() as cur:
+                with self._file_transaction() as cur:
                     return work(cur)
             except duckdb.TransactionException as exc:
                 if "conflict" not in str(exc).lower() or attempt == attempts - 1:
@@ -258,7 +297,7 @@ class Database:
                     _apply_migration(cur, path)
                     cur.execute("INSERT INTO schema_version (version) VALUES (?)", [v])
 
-                self.write(apply)
+                self._write_file(apply, attempts=8)
 
     def _drop_leftover_staging(self) -> None:
         """Drop the staging tables of a load whose process was killed part-way.
@@ -304,29 +343,3 @@ def _io_message(path: Path, exc: Exception) -> str:
         f"The database file {path} could not be opened: {text.splitlines()[0]} "
         "Check the path and its permissions, or set FCU_DB to another file."
     )
-
-
-_shared: dict[Path, Database] = {}
-_shared_lock = threading.Lock()
-
-
-def shared(path: str | os.PathLike | None = None) -> Database:
-    """The process-wide Database for a path (opened on first use, never at import)."""
-    resolved = db_path(path).resolve() if str(db_path(path)) != ":memory:" else Path(":memory:")
-    with _shared_lock:
-        db = _shared.get(resolved)
-        if db is None:
-            db = Database(resolved)
-            _shared[resolved] = db
-        return db
-
-
-def forget_shared() -> None:
-    """Close every shared Database (tests and restarts)."""
-    with _shared_lock:
-        for db in _shared.values():
-            try:
-                db.close()
-            except duckdb.Error:
-                pass
-        _shared.clear()

@@ -164,6 +164,9 @@ def months_before(month: str | None, n: int) -> str | None:
 
 
 ON_DEMAND_TABLES = ("feed_usage_series",)
+# Tables computed from the feed and the claims made in FCU: changed after such a claim
+# (``refresh_partner_tenant``), so the team store keeps its own copy of each (fcu.team).
+CLAIM_DEPENDENT = ("feed_partner_tenant",)
 
 
 def ensure_usage_series(db: Database) -> None:

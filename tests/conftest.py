@@ -8,15 +8,23 @@ tests/e2e); those here are for more than one tier.
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import tempfile
 import threading
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
 import pytest
 
 from fcu import db as fcu_db
 from fcu import feed, referrals, users
 from fcu.access import get_user
+from fcu.team import TeamDatabase
 from tests.fixtures import (
     DECLINE_REASON,
     EXEC,
@@ -49,10 +57,99 @@ def db_path(fixture_db_template, tmp_path) -> Path:
 
 
 @pytest.fixture
-def db(db_path):
-    database = fcu_db.Database(db_path)
+def store(request) -> str:
+    """Which store a test runs on: 'embedded' (one DuckDB file), or for a test marked
+    ``both_stores`` each of 'embedded' and 'team' (PostgreSQL and the feed's files)."""
+    return getattr(request, "param", "embedded")
+
+
+def pytest_generate_tests(metafunc):
+    if "store" not in metafunc.fixturenames:
+        return
+    if not metafunc.definition.get_closest_marker("both_stores"):
+        return
+    if any(m.args[0] == "store" for m in metafunc.definition.iter_markers("parametrize")):
+        return  # the test names its store itself
+    metafunc.parametrize("store", ["embedded", "team"], indirect=True)
+
+
+@pytest.fixture
+def db(store, db_path, request):
+    """The fixture database on the test's store (a private copy either way)."""
+    if store == "team":
+        url, folder = request.getfixturevalue("team_store")
+        database = TeamDatabase(url, folder)
+    else:
+        database = fcu_db.Database(db_path)
     yield database
     database.close()
+
+
+# -- PostgreSQL: a server of the tests' own, the fixture loaded once, a copy per test ---------
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server: FCU_TEST_DATABASE_URL (.ci/run starts one), else a cluster started
+    here by .ci/postgres when PostgreSQL is installed, else the team-store tests are skipped."""
+    url = os.environ.get("FCU_TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.skip(
+            "PostgreSQL is not installed here (apt-get install postgresql), or set "
+            "FCU_TEST_DATABASE_URL"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="fcu-test-pg-"))
+    folder.chmod(0o755)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = str(ROOT / ".ci" / "postgres")
+    url = subprocess.check_output([script, "start", str(folder), str(port)], text=True).strip()
+    yield url
+    subprocess.run([script, "stop", str(folder)], check=False)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _admin(url: str, *statements: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+
+
+@pytest.fixture(scope="session")
+def team_template(postgres_url, tmp_path_factory):
+    """A PostgreSQL database and a data folder holding the fixture feed and users, closed."""
+    name = f"fcu_template_{uuid.uuid4().hex[:8]}"
+    _admin(postgres_url, f"CREATE DATABASE {name}")
+    folder = tmp_path_factory.mktemp("team-template")
+    database = TeamDatabase(_with_database(postgres_url, name), folder)
+    result = feed.load_feed(database, FIXTURE_FEED, loaded_by="tests")
+    assert result.ok, [str(p) for p in result.problems]
+    users.add_many(database, list(FIXTURE_USERS.values()), actor="tests")
+    database.close()
+    yield name, folder
+    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def team_store(postgres_url, team_template, tmp_path):
+    """(url, data folder) of a private copy of the team template."""
+    template, folder = team_template
+    name = f"fcu_test_{uuid.uuid4().hex[:12]}"
+    _admin(postgres_url, f"CREATE DATABASE {name} TEMPLATE {template}")
+    copy = tmp_path / "team-data"
+    shutil.copytree(folder, copy)
+    yield _with_database(postgres_url, name), copy
+    _admin(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from fcu import precompute
-from fcu.db import Database
+from fcu.db import LOAD_RUNNING, Database, DatabaseError
 from fcu.feed import rules, staging, swap, upload
 from fcu.feed.contract import (
     CONTRACT,
@@ -157,9 +157,16 @@ def load_staged(
             progress(fraction, text)
 
     if not db.feed_lock.acquire(blocking=False):
-        raise FeedError("Another feed load is running. Wait for it to finish, then try again.")
+        raise FeedError(LOAD_RUNNING)
     try:
-        result = _load_locked(db, read, say, result, explain)
+        # the embedded store builds in its own file; the team store in a new feed file,
+        # made current by publish (fcu.team)
+        with db.feed_build() as target:
+            result = _load_locked(target, read, say, result, explain)
+            if result.ok:
+                db.publish(target, lambda cur, **more: swap.record_load(cur, result, **more))
+    except DatabaseError as exc:
+        raise FeedError(str(exc)) from exc
     finally:
         db.feed_lock.release()
     say(1.0, "Done")

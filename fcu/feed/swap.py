@@ -98,13 +98,16 @@ def swap_in(db: Database, result: LoadResult) -> None:
     db.write(swap, attempts=3)
 
 
-def record_load(cur: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
-    """The load's row in ``loads``: who, from where, its outcome, rows and problems."""
+def record_load(
+    cur: duckdb.DuckDBPyConnection, result: LoadResult, snapshot: str | None = None
+) -> None:
+    """The load's row in ``loads``: who, from where, its outcome, rows and problems (and in
+    the team store the feed file it made, ``snapshot``)."""
     errors = "\n".join(str(p) for p in result.problems[:1000]) or None
     result.load_id = cur.execute(
         "INSERT INTO loads (started_at, finished_at, loaded_by, source, outcome, current_month, "
-        "rows_per_file, error_count, errors) VALUES (?, current_timestamp, ?, ?, ?, ?, "
-        "MAP(?::VARCHAR[], ?::BIGINT[]), ?, ?) RETURNING load_id",
+        "rows_per_file, error_count, errors, snapshot) VALUES (?, current_timestamp, ?, ?, ?, "
+        "?, MAP(?::VARCHAR[], ?::BIGINT[]), ?, ?, ?) RETURNING load_id",
         [
             result.started_at,
             result.loaded_by,
@@ -115,5 +118,6 @@ def record_load(cur: duckdb.DuckDBPyConnection, result: LoadResult) -> None:
             list(result.rows.values()),
             result.problem_count,
             errors,
+            snapshot,
         ],
     ).fetchone()[0]

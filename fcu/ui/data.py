@@ -19,12 +19,12 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from fcu import db as fcu_db
-from fcu import digest, mail, portfolio, sync
+from fcu import digest, mail, portfolio, store, sync
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
 T = TypeVar("T")
-FeedKey = tuple[str, str]  # (database file, load time as ISO text; '' before any load)
+FeedKey = tuple[str, str, str]  # (store, load time as ISO text or '', Database.change_key)
 
 # The app serves pages from small precomputed tables; a tight DuckDB limit keeps the process
 # lean (big builds such as the earnings history spill to disk). FCU_DUCKDB_MEMORY overrides.
@@ -34,7 +34,7 @@ _RUN_MEMO = "_fcu_run_memo"  # attribute of Streamlit's ScriptRunContext (see on
 
 @st.cache_resource(show_spinner=False)
 def _database(path: str) -> fcu_db.Database:
-    db = fcu_db.shared(path)
+    db = store.shared(path)
     db.set_memory_limit(os.environ.get("FCU_DUCKDB_MEMORY", APP_MEMORY_LIMIT))
     sync.start_daily(db)  # the daily Partner Center sync, where FCU_SYNC_HOUR asks for it
     digest.start_daily(db, mail_secrets())  # the daily digest, where FCU_DIGEST_HOUR asks
@@ -58,7 +58,7 @@ def database() -> fcu_db.Database:
     (not cached, so the next run tries again once the file is fixed).
     """
     try:
-        return _database(str(fcu_db.db_path()))
+        return _database(store.location())
     except fcu_db.DatabaseError as exc:
         logging.getLogger("fcu").error("database unavailable: %s", exc)
         st.error(str(exc))
@@ -102,9 +102,11 @@ def clear_caches() -> None:
 
 
 def feed_key() -> FeedKey:
-    """What every cached read depends on: the database file and the load now in it."""
+    """What every cached read depends on: the store, the load now in it and (the team store)
+    the claims other processes made since (``Database.change_key``)."""
     status = current_feed()
-    return str(fcu_db.db_path()), status.loaded_at.isoformat() if status else ""
+    changes = once_per_run("change_key", lambda: database().change_key())
+    return store.location(), status.loaded_at.isoformat() if status else "", changes
 
 
 def database_of(key: FeedKey) -> fcu_db.Database:

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from fcu import db as fcu_db
+from fcu import store
 from tests.fixtures import EXEC, app_test
 
 
 def _forget_the_app_state() -> None:
     import streamlit as st
 
-    fcu_db.forget_shared()
+    store.forget_shared()
     st.cache_data.clear()
     st.cache_resource.clear()
 

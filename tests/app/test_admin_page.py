@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fcu import access
-from fcu import db as fcu_db
+from fcu import access, store
 from fcu.ui import keys
 from fcu.ui.tables import plain
 from tests.fixtures import ADMIN, ADMIN_PAGE, app_test
@@ -21,7 +20,7 @@ def admin_page(email: str = ADMIN) -> AppTest:
 
 def stored(db_path: Path, email: str) -> access.User | None:
     """The user as saved (read through the app's own connection to the file)."""
-    return access.get_user(fcu_db.shared(db_path), email)
+    return access.get_user(store.shared(db_path), email)
 
 
 def test_an_admin_sees_only_the_users_of_their_partner(app_env):

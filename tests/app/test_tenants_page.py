@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fcu import cli, feed, users
+from fcu import cli, feed, store, users
 from fcu import db as fcu_db
 from fcu.sample import write_sample_feed
 from fcu.ui import keys
@@ -140,7 +140,7 @@ def test_large_portfolio_is_paged(tmp_path, monkeypatch):
     total = database.scalar("SELECT count(*) FROM feed_partner_tenant WHERE in_fasttrack")
     database.close()
     monkeypatch.setenv("FCU_DB", str(tmp_path / "big.duckdb"))
-    fcu_db.forget_shared()
+    store.forget_shared()
     import streamlit as st
 
     st.cache_resource.clear()
@@ -155,4 +155,4 @@ def test_large_portfolio_is_paged(tmp_path, monkeypatch):
     assert not set(first_page) & set(second_page)
     assert any(f"Tenants 51–{50 + len(second_page)} of {count:,}" in c.value for c in at.caption)
     st.cache_resource.clear()
-    fcu_db.forget_shared()
+    store.forget_shared()

@@ -12,6 +12,8 @@ from fcu import access, users
 from fcu.access import AccessDenied, User
 from fcu.users import UserError
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 
 def test_add_change_and_remove_a_user_of_the_own_partner(db, user):
     admin = user("admin@northwind.example")

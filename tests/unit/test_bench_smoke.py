@@ -13,7 +13,7 @@ import pytest
 from bench import __main__ as bench
 from bench import worker
 from fcu import db as fcu_db
-from fcu import users
+from fcu import store, users
 from fcu.access import User
 from fcu.sample import write_sample_feed
 
@@ -24,11 +24,11 @@ def clean_streamlit(monkeypatch):
     monkeypatch.setenv("BENCH_FEED", "unused")
     import streamlit as st
 
-    fcu_db.forget_shared()
+    store.forget_shared()
     st.cache_resource.clear()
     yield
     st.cache_resource.clear()
-    fcu_db.forget_shared()
+    store.forget_shared()
 
 
 def test_bench_measures_a_small_feed_and_prints_the_table(tmp_path, clean_streamlit):

@@ -13,6 +13,8 @@ from fcu import claims, export, feed, portfolio
 from fcu.workspace import WorkspaceError
 from tests.fixtures import ALPHA, DELTA, EXEC, FIXTURE_FEED
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 DAY = date(2026, 11, 2)
 
 

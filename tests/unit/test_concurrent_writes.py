@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fcu import contacts, intent, notes, service_status
 from fcu.contacts import ContactInput
 from fcu.notes import NoteInput
 from fcu.workspace import StaleEdit
 from tests.fixtures import ALPHA
+
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
 
 WRITERS = 20
 

@@ -10,6 +10,8 @@ from fcu.contacts import ContactInput
 from fcu.workspace import StaleEdit, WorkspaceError
 from tests.fixtures import ALPHA, BETA, EXEC
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 CUSTOMER = ContactInput(
     kind="customer",
     name="Kim Lee",

@@ -8,6 +8,8 @@ from fcu import export, intent, portfolio
 from fcu.workspace import StaleEdit, WorkspaceError
 from tests.fixtures import ALPHA, EXEC
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 GOOD = "The customer has no intent to adopt Exchange Online because it uses another mail vendor."
 
 

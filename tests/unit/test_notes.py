@@ -11,6 +11,8 @@ from fcu.notes import NoteInput
 from fcu.workspace import WorkspaceError
 from tests.fixtures import ALPHA, BETA, DELTA, GAMMA
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 
 def test_notes_are_appended_newest_first_with_author(db, user):
     exec_ = user("exec@northwind.example")

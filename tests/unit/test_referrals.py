@@ -13,6 +13,8 @@ from fcu import export, referrals
 from fcu.referrals import AU_PENDING, ReferralConflict, ReferralError, ReferralFilters
 from tests.fixtures import ALPHA, BETA, DELTA, ROOT
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 NOW = datetime(2026, 11, 25, 12, 0)
 
 
@@ -87,6 +89,8 @@ def test_details_of_a_referral(db, user):
     assert known.au_pct == 45.5 and known.au_message is None
 
 
+# The team store's feed is a read-only file per load: this test edits the embedded one.
+@pytest.mark.parametrize("store", ["embedded"], indirect=True)
 def test_no_usage_link_where_the_partner_has_no_claim(db, user):
     # P1 holds only a disassociated claim on Delta: a referral there has no usage to open.
     db.execute(

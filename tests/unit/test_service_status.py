@@ -11,6 +11,8 @@ from fcu.service_status import StatusRow, TaxonomyError
 from fcu.workspace import StaleEdit, WorkspaceError
 from tests.fixtures import ALPHA, BETA, EXEC
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 
 def test_the_shipped_taxonomy_has_the_documented_shape():
     tax = service_status.load_taxonomy()
