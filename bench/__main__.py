@@ -21,7 +21,7 @@ CACHE = ROOT / "bench" / ".cache"
 PY = sys.executable
 EMAIL = "admin@northwind.example"  # an entire-organisation executive (and admin) of P1
 SIZES = (1_000, 10_000, 100_000)
-MEASUREMENTS = ("load", "reports", "phases", "pages", "baseline", "first_open", "browse")
+MEASUREMENTS = ("load", "reports", "phases", "pages", "baseline", "first_open", "browse", "team")
 MB = 1024 * 1024
 
 # name -> (description, test on the largest size's results)
@@ -36,6 +36,7 @@ TARGETS = {
     "details": "details rerun <= 100 ms",
     "csv": "CSV of 25k rows <= 100 ms",
     "app_rss": "app process <= 600 MB",
+    "team_vs_embedded": "team <= 1.2 x embedded",
 }
 
 
@@ -211,6 +212,21 @@ def measure_size(
             run = worker("pages", *common, "--repeat", str(repeat), env=page_env)
             out["pages"] = run.result
             out["pages_rss"] = run.peak_rss
+        if "team" not in skip:
+            from bench.team import measure_team
+
+            out["team"] = measure_team(
+                root=ROOT,
+                feed=feed,
+                db=db,
+                work=work,
+                env=env,
+                email=EMAIL,
+                repeat=repeat,
+                run=run_measured,
+                worker=worker,
+                say=say,
+            )
         if "baseline" not in skip:
             say(f"{tenants:,}: pandas baseline page ({repeat} reruns)")
             run = worker("baseline", "--feed", str(feed), "--repeat", str(repeat), env=env)
@@ -274,6 +290,11 @@ def summary(r: dict) -> dict:
         s["pages_mb"] = r["pages_rss"] / MB if "pages_rss" in r else None
         s["visible"] = p["visible_tenants"]
         s["tenants_first"] = p["tenants_first"]
+    t = r.get("team")
+    if t:
+        s["team_load_s"] = t["team_load_s"]
+        s["embedded_notes_rerun"], s["team_rerun"] = med(t["embedded_rerun"]), med(t["team_rerun"])
+        s["team_vs_embedded"] = s["team_rerun"] / s["embedded_notes_rerun"]
     b = r.get("baseline")
     if b:
         s["baseline"], s["baseline_first"] = med(b["rerun"]), b["first"]
@@ -307,6 +328,7 @@ def verdict(s: dict) -> dict[str, bool]:
         "details": lambda: s["details"] <= 0.1,
         "csv": lambda: s["csv"] <= 0.1,
         "app_rss": lambda: s["app_mb"] <= 600,
+        "team_vs_embedded": lambda: s["team_vs_embedded"] <= 1.2,
     }
     out = {}
     for name, check in checks.items():
@@ -352,6 +374,10 @@ ROWS = [
     ("  peak before opening Earnings", "before_earnings_mb", "MB", None),
     ("  browse: first open of Earnings", "earnings_open", "s", None),
     ("  pages worker peak RSS (Tenants, details, CSV)", "pages_mb", "MB", None),
+    ("Team store: load (--database-url)", "team_load_s", "s", None),
+    ("  Tenants rerun, embedded, 5,000 notes", "embedded_notes_rerun", "ms", None),
+    ("  Tenants rerun, team store, 5,000 notes", "team_rerun", "ms", None),
+    ("  team / embedded", "team_vs_embedded", "x", "team_vs_embedded"),
 ]
 
 

@@ -244,7 +244,9 @@ def pages(
     from fcu import access, export, portfolio, store
     from fcu.ui import keys
 
-    db = store.shared(db_file)  # the very Database the app's pages use in this process
+    # the very Database the app's pages use in this process (the team store's, when
+    # FCU_DATABASE_URL is set: bench/team.py)
+    db = store.shared(os.environ.get("FCU_DATABASE_URL") or db_file)
     user = access.get_user(db, email)
     if user is None:
         raise SystemExit(f"no user {email} in {db_file}")

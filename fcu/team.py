@@ -411,13 +411,21 @@ class TeamDatabase(Database):
         try:
             cur = build.cursor()
             try:
-                for table in _local_objects(self._con, "feed_"):
-                    if table[0] in precompute.ON_DEMAND_TABLES:
+                if self._feed is not None:  # the feed it replaces, read where it lies
+                    path = _quote(self.feeds / self._feed)
+                    cur.execute(f"ATTACH '{path}' AS current_feed (READ_ONLY)")
+                for table, _ in _local_objects(self._con, "feed_"):
+                    if table in precompute.ON_DEMAND_TABLES:
                         continue
-                    frame = self._con.sql(f"SELECT * FROM main.{table[0]}").to_arrow_table()
-                    cur.register("incoming", frame)
-                    cur.execute(f"CREATE TABLE {table[0]} AS SELECT * FROM incoming")
-                    cur.unregister("incoming")
+                    if table in precompute.CLAIM_DEPENDENT:  # this process's, claims applied
+                        frame = self._con.sql(f"SELECT * FROM main.{table}").to_arrow_table()
+                        cur.register("incoming", frame)
+                        cur.execute(f"CREATE TABLE {table} AS SELECT * FROM incoming")
+                        cur.unregister("incoming")
+                    else:
+                        cur.execute(
+                            f"CREATE VIEW {table} AS SELECT * FROM current_feed.main.{table}"
+                        )
                 claims = self._con.sql("SELECT * FROM app_claims").to_arrow_table()
                 cur.register("incoming", claims)
                 cur.execute("INSERT INTO app_claims SELECT * FROM incoming")
@@ -434,6 +442,13 @@ class TeamDatabase(Database):
     def publish(self, build: Database, record: Callable[[TeamCursor], None]) -> None:
         """Make a built feed current: its file under its final name, then its row in
         ``loads`` (``record`` writes it): the commit of that row is the swap."""
+        for view, _ in _local_objects(build._con, "feed_"):  # the old feed's, not replaced
+            if _ == "VIEW":
+                build.execute(f"DROP VIEW {view}")
+        if build.scalar(
+            "SELECT count(*) FROM duckdb_databases() WHERE database_name = 'current_feed'"
+        ):
+            build.execute("DETACH current_feed")
         build.execute("CHECKPOINT")
         name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}.duckdb"
         build.close()

@@ -89,13 +89,26 @@ def swap_in(db: Database, result: LoadResult) -> None:
     def swap(cur: duckdb.DuckDBPyConnection) -> None:
         for name in FINAL_TABLES:
             source = "stg_rate_card_final" if name == "rate_card" else f"stg_{name}"
-            cur.execute(f"DROP TABLE IF EXISTS feed_{name}")
+            _drop(cur, f"feed_{name}")
             cur.execute(f"ALTER TABLE {source} RENAME TO feed_{name}")
         for name in precompute.ON_DEMAND_TABLES:  # built later from the new feed
-            cur.execute(f"DROP TABLE IF EXISTS {name}")
+            _drop(cur, name)
         record_load(cur, result)
 
     db.write(swap, attempts=3)
+
+
+def _drop(cur: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a feed table, or the view of the feed being replaced that a team store's load
+    reads it through (fcu.team)."""
+    kind = cur.execute(
+        "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = $n AND database_name = "
+        "current_database() UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE "
+        "table_name = $n AND database_name = current_database()",
+        {"n": name},
+    ).fetchone()
+    if kind:
+        cur.execute(f"DROP {kind[0]} {name}")
 
 
 def record_load(

@@ -24,9 +24,14 @@ def _forget_the_app_state() -> None:
 
 
 @pytest.fixture
-def app_env(db_path, monkeypatch):
-    """Point the app (AppTest, same process) at a private copy of the fixture database."""
+def app_env(store, db_path, monkeypatch, request):
+    """Point the app (AppTest, same process) at a private copy of the fixture database: the
+    file, or for a test marked ``both_stores`` also the team store's copy (PostgreSQL)."""
     monkeypatch.setenv("FCU_DB", str(db_path))
+    if store == "team":
+        url, folder = request.getfixturevalue("team_store")
+        monkeypatch.setenv("FCU_DATABASE_URL", url)
+        monkeypatch.setenv("FCU_DATA_DIR", str(folder))
     _forget_the_app_state()
     yield db_path
     _forget_the_app_state()

@@ -51,6 +51,8 @@ from tests.fixtures import (
     copy_db,
 )
 
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
+
 
 @dataclass(frozen=True)
 class Sees:

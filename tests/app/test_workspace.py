@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from fcu import contacts, service_status, store
 from fcu.ui import keys
 from tests.fixtures import ALPHA, EXEC, FABRIKAM_ADMIN, REPORT, TENANT_PAGE, app_test
+
+pytestmark = pytest.mark.both_stores  # the same checks on the team store (fcu.team)
 
 
 def open_tenant(email: str, section: str, tenant: str = ALPHA) -> AppTest:
@@ -126,7 +129,7 @@ def test_partner_contact_has_no_survey_box_and_edit_is_versioned(app_env, db_pat
     assert said(at.success) == ["Contact saved."]
     by_label(at.button, "Edit").click().run()
     # Someone else edits the contact meanwhile (same process, same database).
-    database = store.shared(db_path)
+    database = store.shared()
     contact = contacts.contacts(database, user(EXEC), ALPHA).iloc[0]
     changed = contacts.ContactInput(
         "partner", "Pat B", "pat@northwind.example", services=("exchange",)
@@ -220,11 +223,11 @@ def test_service_status_saved_meanwhile_is_not_overwritten(app_env, db_path, use
     status_selectbox(at).set_value("exchange").run()
     by_label(at.number_input, "Count").set_value(1000)
     other = [("In progress", None, None, 1000)]
-    service_status.save_status(store.shared(db_path), user(EXEC), ALPHA, "exchange", other, 0)
+    service_status.save_status(store.shared(), user(EXEC), ALPHA, "exchange", other, 0)
     by_label(at.button, "Save service status").click().run()
     assert said(at.error)[0].startswith(
         "Someone else saved this workload's status after you opened it. Reload the page"
     )
     at.run()  # the next run shows what the other person saved
     assert by_label(at.selectbox, "L1").value == "In progress"
-    assert service_status.status(store.shared(db_path), user(EXEC), ALPHA, "exchange").version == 1
+    assert service_status.status(store.shared(), user(EXEC), ALPHA, "exchange").version == 1

@@ -1,0 +1,204 @@
+"""The team store across processes (fcu.team): the checks a save makes hold when the writers
+are different processes on one PostgreSQL; a save confirmed to its user survives the loss of
+its process; a load from another process is seen whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import replace
+
+import pytest
+
+from fcu import notes, users
+from fcu.access import get_user
+from fcu.notes import NoteInput
+from fcu.team import TeamDatabase
+from tests.fixtures import ADMIN, ALPHA, EXEC, PYTHON, ROOT
+
+# Each race: what every one of its two processes does; the outcome each prints.
+RACES = ("status", "contact", "claim", "referral", "intent", "admin")
+SECOND_ADMIN = "second.admin@northwind.example"
+
+
+def _worker(url: str, folder: str, race: str, number: int, start_at: float) -> None:
+    """One writer process: open the store, wait for the common start, make one save."""
+    from fcu import claims, contacts, intent, referrals, service_status
+    from fcu.access import AccessDenied
+    from fcu.contacts import ContactInput
+    from fcu.workspace import StaleEdit, WorkspaceError
+
+    db = TeamDatabase(url, folder)
+    exec_ = get_user(db, EXEC)
+    prior = db.scalar("SELECT max(intent_id) FROM intent_notes")  # the note both edit
+    me, other = (ADMIN, SECOND_ADMIN) if number == 0 else (SECOND_ADMIN, ADMIN)
+    actor = get_user(db, me)  # signed in while still an admin
+    while time.time() < start_at:
+        time.sleep(0.001)
+    try:
+        if race == "status":
+            rows = [("Deployed", None, None, 1000)]
+            service_status.save_status(db, exec_, ALPHA, "exchange", rows, 0)
+        elif race == "contact":
+            contact = ContactInput(
+                kind="partner", name=f"P{number}", email="same@x.example", services=("exchange",)
+            )
+            contacts.create_contact(db, exec_, ALPHA, contact)
+        elif race == "claim":
+            claims.claim_workload(db, exec_, ALPHA, "intune", "M11")
+        elif race == "referral":
+            referrals.accept(db, exec_, "R1", 0)
+        elif race == "intent":
+            intent.save_intent(
+                db, exec_, ALPHA, "exchange", f"Blocked by the proxy {number}.", prior
+            )
+        elif race == "admin":  # each admin takes the other's admin rights away
+            users.save_user(db, me, replace(get_user(db, other), is_admin=False), acting_for=actor)
+        outcome = "saved"
+    except StaleEdit as exc:
+        outcome = f"stale: {exc}"
+    except (WorkspaceError, users.UserError, AccessDenied) as exc:
+        outcome = f"refused: {exc}"
+    print(json.dumps({"race": race, "outcome": outcome}), flush=True)
+    db.close()
+
+
+def _spawn(url, folder, race, number, start_at) -> subprocess.Popen:
+    code = (
+        "import sys; from tests.unit.test_team_store import _worker; "
+        "_worker(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))"
+    )
+    return subprocess.Popen(
+        [PYTHON, "-c", code, url, str(folder), race, str(number), str(start_at)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_every_check_holds_with_writers_in_two_processes(team_store):
+    url, folder = team_store
+    db = TeamDatabase(url, folder)
+    admin = get_user(db, ADMIN)
+    second = replace(admin, email=SECOND_ADMIN, display_name="Second Admin")
+    users.save_user(db, ADMIN, second, acting_for=admin)
+    from fcu import intent
+
+    intent.save_intent(db, get_user(db, EXEC), ALPHA, "exchange", "Blocked by the proxy.")
+
+    start_at = time.time() + 12  # every process has opened the store by then
+    workers = [_spawn(url, folder, race, n, start_at) for race in RACES for n in (0, 1)]
+    outcomes: dict[str, list[str]] = {race: [] for race in RACES}
+    for worker in workers:
+        out, err = worker.communicate(timeout=240)
+        assert worker.returncode == 0, err
+        line = json.loads(out.strip().splitlines()[-1])
+        outcomes[line["race"]].append(line["outcome"])
+
+    for race, seen in outcomes.items():
+        assert len(seen) == 2 and seen.count("saved") == 1, (race, seen)
+    assert "after you opened it" in " ".join(outcomes["status"])
+    assert db.scalar("SELECT count(*) FROM contacts WHERE email = 'same@x.example'") == 1
+    assert db.scalar("SELECT version FROM service_status") == 1
+    assert db.scalar("SELECT count(*) FROM app_claims WHERE workload = 'intune'") == 1
+    assert db.scalar("SELECT count(*) FROM audit WHERE action LIKE 'referral%'") == 1
+    assert db.scalar("SELECT count(*) FROM intent_notes") == 2
+    admins = db.scalar("SELECT count(*) FROM users WHERE partner_id = 'P1' AND is_admin")
+    assert admins == 1  # one took the other's rights; the last admin's could not be taken
+    db.close()
+
+
+def test_a_confirmed_note_survives_its_process_being_killed(team_store):
+    url, folder = team_store
+    code = (
+        "import sys, time; from fcu.team import TeamDatabase; from fcu import notes; "
+        "from fcu.access import get_user; from fcu.notes import NoteInput; "
+        "db = TeamDatabase(sys.argv[1], sys.argv[2]); "
+        f"n = notes.add_note(db, get_user(db, {EXEC!r}), {ALPHA!r}, NoteInput(risks='kept')); "
+        "print(n, flush=True); time.sleep(600)"
+    )
+    child = subprocess.Popen(
+        [PYTHON, "-c", code, url, str(folder)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    note_id = int(child.stdout.readline())  # the save is confirmed: the user saw "Note saved"
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=30)
+    db = TeamDatabase(url, folder)
+    kept = notes.notes(db, get_user(db, EXEC), ALPHA)
+    assert list(kept["note_id"]) == [note_id]
+    assert list(kept["risks"]) == ["kept"]
+    db.close()
+
+
+def test_a_load_from_another_process_is_seen_whole_or_not_at_all(team_store, big_feed):
+    url, folder = team_store
+    db = TeamDatabase(url, folder)
+    seen: set[tuple] = set()
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.add(
+                tuple(
+                    db.one(
+                        "SELECT (SELECT current_month FROM feed_meta), "
+                        "(SELECT count(*) FROM feed_tenants), "
+                        "(SELECT max(month) FROM feed_usage)"
+                    )
+                )
+            )
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        loaded = subprocess.run(
+            [PYTHON, "-m", "fcu", "--database-url", url, "load", str(big_feed)],
+            cwd=ROOT,
+            env={**os.environ, "FCU_DATA_DIR": str(folder)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert loaded.returncode == 0, loaded.stderr
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        reader.join()
+    assert seen == {("2026-10", 4, "2026-10"), ("2026-11", 400, "2026-11")}
+    db.close()
+
+
+@pytest.mark.parametrize("command", [["users", "list"], ["contacts", "countries"]])
+def test_commands_run_while_another_process_holds_the_store(team_store, command):
+    url, folder = team_store
+    holder = TeamDatabase(url, folder)  # as an app process would
+    done = subprocess.run(
+        [PYTHON, "-m", "fcu", "--database-url", url, *command],
+        cwd=ROOT,
+        env={**os.environ, "FCU_DATA_DIR": str(folder)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    holder.close()
+    assert done.returncode == 0, done.stderr
+    assert "in use by another FCU process" not in done.stderr
+
+
+def test_notes_added_by_another_process_are_shown_at_the_next_read(team_store):
+    url, folder = team_store
+    one, two = TeamDatabase(url, folder), TeamDatabase(url, folder)
+    notes.add_note(one, get_user(one, EXEC), ALPHA, NoteInput(risks="from one"))
+    assert list(notes.notes(two, get_user(two, EXEC), ALPHA)["risks"]) == ["from one"]
+    one.close()
+    two.close()
