@@ -44,7 +44,7 @@ import pandas as pd
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.types.string import TextLoader
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from fcu import precompute
 from fcu.db import LOAD_RUNNING, MIGRATIONS, SCHEMA_VERSION, Database, DatabaseError
@@ -179,11 +179,15 @@ class TeamDatabase(Database):
                 "the loader can write."
             ) from exc
         try:
+            # one plain connection first: a server that refuses says so at once, where the
+            # pool would keep trying until its timeout
+            psycopg.connect(url, connect_timeout=10).close()
             self.pool = ConnectionPool(
                 url,
                 min_size=1,
                 max_size=int(os.environ.get("FCU_POSTGRES_POOL", "8")),
                 configure=_configure,
+                check=ConnectionPool.check_connection,  # a restarted server costs no request
                 open=True,
                 timeout=30,
             )
@@ -201,11 +205,27 @@ class TeamDatabase(Database):
     def describe(self) -> str:
         return f"PostgreSQL at {_safe_url(self.url)} with feeds in {self.feeds}"
 
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled connection; the server gone or out of connections is a DatabaseError
+        with the sentence to act on (a conflict with another write is left to ``write``)."""
+        try:
+            with self.pool.connection() as pg:
+                yield pg
+        except _RETRY:
+            raise
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise DatabaseError(
+                f"PostgreSQL at {_safe_url(self.url)} did not answer ({_describe(exc)}); "
+                "nothing was changed. Try again in a moment; if it persists, check that the "
+                "server is running."
+            ) from exc
+
     # -- schema --------------------------------------------------------------------------
     def migrate(self) -> None:
         """PostgreSQL's schema first (one process at a time, by an advisory lock), then the
         process's own DuckDB: the same version numbers, each in its dialect."""
-        with self.pool.connection() as pg:
+        with self._connection() as pg:
             with pg.transaction():
                 pg.execute("SELECT pg_advisory_xact_lock(7265)")  # 'fcu' migrations
                 pg.execute(
@@ -253,7 +273,7 @@ class TeamDatabase(Database):
         if not self._ready:
             return
         with self._refresh_lock:
-            with self.pool.connection() as pg:
+            with self._connection() as pg:
                 versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
             stale = [
                 t
@@ -262,7 +282,7 @@ class TeamDatabase(Database):
             ]
             if not stale:
                 return
-            with self.pool.connection() as pg:
+            with self._connection() as pg:
                 pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 with pg.transaction():  # one snapshot: the versions and the rows agree
                     versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
@@ -391,7 +411,7 @@ class TeamDatabase(Database):
         in (a load reads both); renamed to its final name by ``publish``, removed if the load
         does not get that far."""
         self.refresh()
-        with self.pool.connection() as lock:
+        with self._connection() as lock:
             # one load at a time across processes: each builds on the feed before it
             if not lock.execute("SELECT pg_try_advisory_lock(7266)").fetchone()[0]:
                 lock.commit()
@@ -470,7 +490,7 @@ class TeamDatabase(Database):
     # -- writing -------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[TeamCursor]:
-        with self.pool.connection() as pg:
+        with self._connection() as pg:
             pg.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
             local = self._con.cursor()
             try:

@@ -44,3 +44,15 @@ def test_the_app_on_a_bad_file_shows_the_sentence(kind, bad_db_file, app_on):
     assert not at.exception
     assert len(at.error) == 1
     assert_one_sentence(at.error[0].value)
+
+
+def test_the_app_without_its_postgresql_shows_the_sentence(app_on, monkeypatch, tmp_path):
+    monkeypatch.setenv("FCU_DATABASE_URL", "postgresql://fcu:pw@127.0.0.1:9/fcu")
+    monkeypatch.setenv("FCU_DATA_DIR", str(tmp_path))
+    at = app_on(tmp_path / "unused.duckdb")
+    assert not at.exception
+    assert len(at.error) == 1
+    assert (
+        "PostgreSQL at postgresql://fcu:***@127.0.0.1:9/fcu cannot be reached" in at.error[0].value
+    )
+    assert len(at.error[0].value.splitlines()) == 1 and "Traceback" not in at.error[0].value

@@ -1,14 +1,17 @@
 """FCU for a team in a real browser: two `streamlit run` processes on one PostgreSQL (the team
-store, fcu.team) serve the same partner. What one saves the other shows; a user added and a
-feed loaded from the command line while both serve reach both at their next rerun; two saves
-of one workload's status made from the two processes end with one saved and one refused.
+store, fcu.team) serve the same partner. What one saves the other shows, after the first was
+killed; a user added and a feed loaded from the command line while both serve reach both at
+their next rerun; two saves of one workload's status made from the two processes end with
+one saved and one refused.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 
+import psutil
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -42,6 +45,22 @@ def _fcu(env: dict, *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def _kill_server(url: str) -> None:
+    """SIGKILL the app process serving ``url`` (found by its listening port)."""
+    port = int(url.rsplit(":", 1)[1])
+    pids = {
+        c.pid
+        for c in psutil.net_connections("tcp")
+        if c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+    }
+    assert pids, f"no process listens on {port}"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    for pid in pids:
+        if psutil.pid_exists(pid):
+            psutil.Process(pid).wait(timeout=30)
 
 
 def _tenant(page: Page, ui, url: str, tenant: str, section: str) -> None:
@@ -81,6 +100,8 @@ def test_what_one_process_saves_the_other_shows(two_apps, page, browser, ui):
     count_and_save(page, ui, 500)
     expect(page.get_by_text("Service status of Exchange Online saved (version 1).")).to_be_visible()
 
+    # The first process dies at once (no shutdown): nothing confirmed to its user is lost.
+    _kill_server(one)
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     _tenant(other, ui, two, ALPHA, "notes")
     expect(_main(other).get_by_text("Saved through the first process")).to_be_visible()

@@ -202,3 +202,70 @@ def test_notes_added_by_another_process_are_shown_at_the_next_read(team_store):
     assert list(notes.notes(two, get_user(two, EXEC), ALPHA)["risks"]) == ["from one"]
     one.close()
     two.close()
+
+
+def test_parameters_are_given_in_postgresql_form():
+    from fcu.team import postgres_sql
+
+    assert postgres_sql("SELECT ? WHERE a = $partner") == "SELECT %s WHERE a = %(partner)s"
+    # text in quotes and the modulo operator are kept as they are
+    assert postgres_sql("SELECT '?', \"$x\", n % 2 FROM t") == "SELECT '?', \"$x\", n %% 2 FROM t"
+
+
+def test_an_unreachable_server_is_one_sentence_without_the_password(tmp_path):
+    from fcu.db import DatabaseError
+
+    with pytest.raises(DatabaseError) as refused:
+        TeamDatabase("postgresql://fcu:secret-word@127.0.0.1:9/fcu?connect_timeout=2", tmp_path)
+    message = str(refused.value)
+    assert "cannot be reached" in message and "FCU_DATABASE_URL" in message
+    assert "secret-word" not in message
+
+
+def test_two_processes_starting_on_a_new_database_migrate_it_once(postgres_url, tmp_path):
+    import uuid
+
+    import psycopg
+
+    from fcu.db import SCHEMA_VERSION
+
+    name = f"fcu_new_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = postgres_url.rsplit("/", 1)[0] + "/" + name
+    code = "import sys; from fcu.team import TeamDatabase; TeamDatabase(sys.argv[1], sys.argv[2])"
+    starts = [
+        subprocess.Popen([PYTHON, "-c", code, url, str(tmp_path)], cwd=ROOT, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for start in starts:
+        assert start.wait(timeout=120) == 0, start.stderr.read()
+    with psycopg.connect(url) as conn:
+        versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY 1")]
+        conn.execute(f"INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION + 1})")
+    assert versions == sorted(set(versions)) and versions[-1] == SCHEMA_VERSION
+
+    from fcu.db import DatabaseError
+
+    with pytest.raises(DatabaseError, match="newer FCU"):
+        TeamDatabase(url, tmp_path)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def test_connections_the_server_dropped_are_replaced_before_the_next_save(team_store):
+    import psycopg
+
+    url, folder = team_store
+    db = TeamDatabase(url, folder)
+    exec_ = get_user(db, EXEC)
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as conn:  # as a server restart would
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+    notes.add_note(db, exec_, ALPHA, NoteInput(risks="after the restart"))
+    assert list(notes.notes(db, exec_, ALPHA)["risks"]) == ["after the restart"]
+    db.close()

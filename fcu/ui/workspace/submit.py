@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import streamlit as st
 
+from fcu.db import DatabaseError
 from fcu.ui import keys, tables
 from fcu.ui.data import clear_caches
 from fcu.workspace import StaleEdit, WorkspaceError
@@ -65,6 +66,9 @@ def _save(key, write, saved, on_saved, on_stale, claims_changed) -> None:
             st.session_state[keys.WS_STALE] = str(exc)
         else:
             st.session_state[keys.WS_REFUSED + key] = str(exc)
+        return
+    except DatabaseError as exc:  # the team store's server did not answer: nothing saved
+        st.session_state[keys.WS_REFUSED + key] = str(exc)
         return
     if on_saved is not None:
         on_saved()
