@@ -297,6 +297,7 @@ def test_a_download_cut_off_is_fetched_again_or_loads_nothing(db, insights, own_
     assert figures(db) == before
 
 
+@pytest.mark.both_stores  # a sync on the team store too (fcu.team)
 def test_a_malformed_report_is_refused_by_line(db, insights, own_files):
     before = figures(db)
     insights.files["OfficeUsage"] = insights.files["OfficeUsage"].replace(
@@ -314,6 +315,7 @@ def test_a_malformed_report_is_refused_by_line(db, insights, own_files):
     assert figures(db) == before
 
 
+@pytest.mark.both_stores  # a sync on the team store too (fcu.team)
 def test_every_sync_is_recorded_and_the_next_is_at_the_hour(db, insights, own_files, monkeypatch):
     insights.faults = [("ScheduledQueries", 500, {})] * 4
     run_sync(db, insights, own_files)
