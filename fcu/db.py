@@ -150,8 +150,12 @@ class Database:
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._con.cursor()
 
+    def _reader(self, sql: str) -> duckdb.DuckDBPyConnection:
+        """The cursor a read of ``sql`` runs on (the team store catches up first)."""
+        return self.cursor()
+
     def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
-        cur = self.cursor()
+        cur = self._reader(sql)
         try:
             return cur.execute(sql, params or []).fetchall()
         finally:
@@ -166,7 +170,7 @@ class Database:
         return row[0] if row else None
 
     def df(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-        cur = self.cursor()
+        cur = self._reader(sql)
         try:
             return cur.execute(sql, params or []).df()
         finally:

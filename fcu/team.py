@@ -255,13 +255,9 @@ class TeamDatabase(Database):
         self.refresh()
         return self._con.cursor()
 
-    def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
-        self.refresh(_lazy_named(sql))
-        return super().execute(sql, params)
-
-    def df(self, sql: str, params: Sequence[Any] | dict | None = None) -> pd.DataFrame:
-        self.refresh(_lazy_named(sql))
-        return super().df(sql, params)
+    def _reader(self, sql: str) -> duckdb.DuckDBPyConnection:
+        self.refresh(_lazy_named(sql))  # a lazily copied table, when the statement names it
+        return self._con.cursor()
 
     def change_key(self) -> str:
         """Changes to what cached reads hold besides the feed (claims made in FCU)."""
@@ -284,10 +280,12 @@ class TeamDatabase(Database):
                 return
             with self._connection() as pg:
                 pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-                with pg.transaction():  # one snapshot: the versions and the rows agree
-                    versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
-                    frames = {t: self._read_table(pg, t) for t in stale}
-                pg.isolation_level = None
+                try:
+                    with pg.transaction():  # one snapshot: the versions and the rows agree
+                        versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
+                        frames = {t: self._read_table(pg, t) for t in stale}
+                finally:
+                    pg.isolation_level = None
             self._store(frames)
             for table in stale:
                 self._versions[table] = versions.get(table, 0)
