@@ -155,7 +155,6 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.adapters.register_loader("json", TextLoader)
     conn.adapters.register_loader("jsonb", TextLoader)
     conn.execute("SET TIME ZONE 'UTC'")
-    conn.commit()
 
 
 class TeamDatabase(Database):
@@ -188,6 +187,9 @@ class TeamDatabase(Database):
                 max_size=int(os.environ.get("FCU_POSTGRES_POOL", "8")),
                 configure=_configure,
                 check=ConnectionPool.check_connection,  # a restarted server costs no request
+                # the version poll is one statement, not BEGIN / SELECT / COMMIT; writes and
+                # the mirror's copies are explicit transactions (``pg.transaction()``)
+                kwargs={"autocommit": True},
                 open=True,
                 timeout=30,
             )
@@ -410,17 +412,15 @@ class TeamDatabase(Database):
         does not get that far."""
         self.refresh()
         with self._connection() as lock:
-            # one load at a time across processes: each builds on the feed before it
+            # one load at a time across processes: each builds on the feed before it (a
+            # session lock, held by this connection until unlocked or the process dies)
             if not lock.execute("SELECT pg_try_advisory_lock(7266)").fetchone()[0]:
-                lock.commit()
                 raise DatabaseError(LOAD_RUNNING)
-            lock.commit()
             try:
                 with self._building() as build:
                     yield build
             finally:
                 lock.execute("SELECT pg_advisory_unlock(7266)")
-                lock.commit()
 
     @contextmanager
     def _building(self) -> Iterator[Database]:

@@ -269,3 +269,20 @@ def test_connections_the_server_dropped_are_replaced_before_the_next_save(team_s
     notes.add_note(db, exec_, ALPHA, NoteInput(risks="after the restart"))
     assert list(notes.notes(db, exec_, ALPHA)["risks"]) == ["after the restart"]
     db.close()
+
+
+def test_a_load_while_another_process_loads_is_refused_with_a_sentence(team_store, big_feed):
+    import psycopg
+
+    from fcu import feed
+    from fcu.db import LOAD_RUNNING
+
+    url, folder = team_store
+    db = TeamDatabase(url, folder)
+    with psycopg.connect(url, autocommit=True) as other:  # the other process's load
+        other.execute("SELECT pg_advisory_lock(7266)")
+        with pytest.raises(feed.FeedError, match=LOAD_RUNNING):
+            feed.load_feed(db, big_feed)
+    assert db.scalar("SELECT current_month FROM feed_meta") == "2026-10"  # unchanged
+    assert not list(folder.glob("feeds/.building-*"))
+    db.close()
