@@ -186,7 +186,6 @@ class TeamDatabase(Database):
                 min_size=1,
                 max_size=int(os.environ.get("FCU_POSTGRES_POOL", "8")),
                 configure=_configure,
-                check=ConnectionPool.check_connection,  # a restarted server costs no request
                 # the version poll is one statement, not BEGIN / SELECT / COMMIT; writes and
                 # the mirror's copies are explicit transactions (``pg.transaction()``)
                 kwargs={"autocommit": True},
@@ -271,8 +270,7 @@ class TeamDatabase(Database):
         if not self._ready:
             return
         with self._refresh_lock:
-            with self._connection() as pg:
-                versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
+            versions = self._poll()
             stale = [
                 t
                 for t in WORKSPACE
@@ -291,6 +289,18 @@ class TeamDatabase(Database):
             self._store(frames)
             for table in stale:
                 self._versions[table] = versions.get(table, 0)
+
+    def _poll(self) -> dict[str, int]:
+        """Each workspace table's version; once more on a new connection when the server
+        dropped the pooled one (a restart): the pool replaces a broken connection."""
+        for attempt in (1, 2):
+            try:
+                with self._connection() as pg:
+                    return dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
+            except DatabaseError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _columns(self, table: str) -> list[tuple[str, str]]:
         return self._con.execute(
@@ -487,8 +497,22 @@ class TeamDatabase(Database):
 
     # -- writing -------------------------------------------------------------------------
     @contextmanager
+    def _live_connection(self) -> Iterator[psycopg.Connection]:
+        """``_connection`` checked first: a pooled connection the server dropped (a restart)
+        is replaced before a write begins, so no write is ever sent twice."""
+        for _ in range(self.pool.max_size + 1):
+            with self._connection() as pg:
+                try:
+                    pg.execute("SELECT 1")
+                except psycopg.OperationalError:
+                    continue  # broken: the pool discards it
+                yield pg
+                return
+        raise DatabaseError(f"PostgreSQL at {_safe_url(self.url)} keeps dropping connections.")
+
+    @contextmanager
     def transaction(self) -> Iterator[TeamCursor]:
-        with self._connection() as pg:
+        with self._live_connection() as pg:
             pg.isolation_level = psycopg.IsolationLevel.SERIALIZABLE
             local = self._con.cursor()
             try:
@@ -516,6 +540,7 @@ class TeamDatabase(Database):
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 0.5)
+
         self.refresh()
         return result
 
