@@ -76,6 +76,7 @@ LAZY = frozenset({"audit"})
 # A statement naming one of these runs on the process's DuckDB (the feed and its derived
 # tables, DuckDB's own catalog and the claims macros); every other one on PostgreSQL.
 _LOCAL = re.compile(r"\b(feed_\w+|stg_\w+|duckdb_\w+|active_claims|effective_claims)\b", re.I)
+_CHANGES = re.compile(r"\s*(INSERT|DELETE|UPDATE|CREATE|DROP|ALTER)\b", re.I)
 _PARAM = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\$[A-Za-z_]\w*|%")
 _RETRY = (pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
 
@@ -120,7 +121,13 @@ class TeamCursor:
 
     def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> TeamCursor:
         if _LOCAL.search(sql):
-            self._local.execute(sql, params or [])
+            if _CHANGES.match(sql):
+                # a derived table's refresh inside a write (precompute.refresh_partner_tenant):
+                # the process rebuilds those from the mirror once the write has committed
+                # (TeamDatabase._claims_changed), under its refresh lock
+                self._local.execute("SELECT 1 WHERE false")
+            else:
+                self._local.execute(sql, params or [])
             self._on = self._local
         else:
             try:
@@ -282,11 +289,21 @@ class TeamDatabase(Database):
                 pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 try:
                     with pg.transaction():  # one snapshot: the versions and the rows agree
-                        versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
-                        frames = {t: self._read_table(pg, t) for t in stale}
+                        self._copy(pg, lazy)
                 finally:
                     pg.isolation_level = None
-            self._store(frames)
+
+    def _copy(self, pg: psycopg.Connection, lazy: Sequence[str] = ()) -> None:
+        """Copy the tables that moved, as the transaction open on ``pg`` sees them (its
+        first statement, so the versions and the rows are of one snapshot)."""
+        versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
+        stale = [
+            t
+            for t in WORKSPACE
+            if versions.get(t, 0) != self._versions.get(t) and (t not in LAZY or t in lazy)
+        ]
+        if stale:
+            self._store({t: self._read_table(pg, t) for t in stale})
             for table in stale:
                 self._versions[table] = versions.get(table, 0)
 
@@ -517,6 +534,11 @@ class TeamDatabase(Database):
             local = self._con.cursor()
             try:
                 with pg.transaction():
+                    # The write's snapshot is taken here, and the mirror brought to it: what
+                    # the write checks on the process's DuckDB (who holds a claim) is what its
+                    # statements on PostgreSQL see, never an older state.
+                    with self._refresh_lock:
+                        self._copy(pg)
                     cur = TeamCursor(pg, local)
                     yield cur
                     cur.close()

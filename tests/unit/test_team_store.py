@@ -25,8 +25,9 @@ RACES = ("status", "contact", "claim", "referral", "intent", "admin")
 SECOND_ADMIN = "second.admin@northwind.example"
 
 
-def _worker(url: str, folder: str, race: str, number: int, start_at: float) -> None:
-    """One writer process: open the store, wait for the common start, make one save."""
+def _worker(url: str, folder: str, race: str, number: int, start_at: float, prior: int) -> None:
+    """One writer process: open the store, wait for the common start, make one save (an
+    intent note based on ``prior``, the note both saw as current)."""
     from fcu import claims, contacts, intent, referrals, service_status
     from fcu.access import AccessDenied
     from fcu.contacts import ContactInput
@@ -34,9 +35,9 @@ def _worker(url: str, folder: str, race: str, number: int, start_at: float) -> N
 
     db = TeamDatabase(url, folder)
     exec_ = get_user(db, EXEC)
-    prior = db.scalar("SELECT max(intent_id) FROM intent_notes")  # the note both edit
     me, other = (ADMIN, SECOND_ADMIN) if number == 0 else (SECOND_ADMIN, ADMIN)
     actor = get_user(db, me)  # signed in while still an admin
+    waited = time.time() < start_at
     while time.time() < start_at:
         time.sleep(0.001)
     try:
@@ -63,17 +64,18 @@ def _worker(url: str, folder: str, race: str, number: int, start_at: float) -> N
         outcome = f"stale: {exc}"
     except (WorkspaceError, users.UserError, AccessDenied) as exc:
         outcome = f"refused: {exc}"
-    print(json.dumps({"race": race, "outcome": outcome}), flush=True)
+    print(json.dumps({"race": race, "outcome": outcome, "waited": waited}), flush=True)
     db.close()
 
 
-def _spawn(url, folder, race, number, start_at) -> subprocess.Popen:
+def _spawn(url, folder, race, number, start_at, prior) -> subprocess.Popen:
     code = (
         "import sys; from tests.unit.test_team_store import _worker; "
-        "_worker(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))"
+        "_worker(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), "
+        "int(sys.argv[6]))"
     )
     return subprocess.Popen(
-        [PYTHON, "-c", code, url, str(folder), race, str(number), str(start_at)],
+        [PYTHON, "-c", code, url, str(folder), race, str(number), str(start_at), str(prior)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -90,15 +92,16 @@ def test_every_check_holds_with_writers_in_two_processes(team_store):
     users.save_user(db, ADMIN, second, acting_for=admin)
     from fcu import intent
 
-    intent.save_intent(db, get_user(db, EXEC), ALPHA, "exchange", "Blocked by the proxy.")
+    prior, _ = intent.save_intent(db, get_user(db, EXEC), ALPHA, "exchange", "Blocked.")
 
-    start_at = time.time() + 12  # every process has opened the store by then
-    workers = [_spawn(url, folder, race, n, start_at) for race in RACES for n in (0, 1)]
+    start_at = time.time() + 15  # every process has opened the store by then
+    workers = [_spawn(url, folder, race, n, start_at, prior) for race in RACES for n in (0, 1)]
     outcomes: dict[str, list[str]] = {race: [] for race in RACES}
     for worker in workers:
         out, err = worker.communicate(timeout=240)
         assert worker.returncode == 0, err
         line = json.loads(out.strip().splitlines()[-1])
+        assert line["waited"], "a writer was not ready at the start: the race was not run"
         outcomes[line["race"]].append(line["outcome"])
 
     for race, seen in outcomes.items():
