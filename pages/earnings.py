@@ -82,7 +82,7 @@ target = st.slider(
     min_value=0,
     max_value=100,
     value=80,
-    step=5,
+    step=earnings.WHAT_IF_STEP,
     key=keys.EARNINGS_TARGET,
     help="Every eligible workload's MAU raised to this share of its PAU (never lowered).",
 )

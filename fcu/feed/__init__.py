@@ -229,6 +229,8 @@ def _load_locked(
         precompute.build_tenant_workload(cur)
         say(0.9, "Computing partner portfolios")
         precompute.build_partner_tenant(cur)
+        say(0.93, "Computing earnings")
+        precompute.build_partner_earnings(cur)
         say(0.95, "Replacing the feed")
         result.ok, result.rows, result.current_month = True, rows, current_month
         swap.swap_in(db, result)

@@ -30,8 +30,8 @@ def _earnings_frame(key: FeedKey, name: str, user: User) -> pd.DataFrame:
 
 
 def earnings_frame(name: str, user: User) -> pd.DataFrame:
-    """One earnings table for a user (the month history takes seconds at 100,000 tenants,
-    so it is computed once per user and load; ``clear_caches`` empties it after writes)."""
+    """One earnings table for a user, cached per user and load (``clear_caches`` empties it
+    after writes); the load precomputed the whole portfolio's."""
     return _earnings_frame(feed_key(), name, user)
 
 

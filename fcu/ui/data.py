@@ -27,7 +27,8 @@ T = TypeVar("T")
 FeedKey = tuple[str, str]  # (database file, load time as ISO text; '' before any load)
 
 # The app serves pages from small precomputed tables; a tight DuckDB limit keeps the process
-# lean (big builds such as the earnings history spill to disk). FCU_DUCKDB_MEMORY overrides.
+# lean (a big query, such as a refresh after a claim, spills to disk). FCU_DUCKDB_MEMORY
+# overrides.
 APP_MEMORY_LIMIT = "256MB"
 _RUN_MEMO = "_fcu_run_memo"  # attribute of Streamlit's ScriptRunContext (see once_per_run)
 
