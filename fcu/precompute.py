@@ -120,10 +120,8 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
         else "count(DISTINCT u.month)"
     )
     history = _history_lists(cur, months)
-    # Read on a second cursor: this one writes the table while the batches stream in.
-    reader = cur.cursor()
-    pairs = reader.sql(
-        f"""
+    positions = _month_positions(cur, current_month)
+    sql = f"""
         WITH pairs AS (
             SELECT CAST(u.tenant_id AS VARCHAR) AS tenant_id, u.workload,
                    count(*) AS n_rows,
@@ -140,6 +138,7 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
                    {history.sql}
             FROM stg_usage u JOIN stg_months m ON m.month = u.month AND m.valid
             WHERE u.tenant_id IS NOT NULL AND u.workload IS NOT NULL
+              AND hash(u.tenant_id) % $parts = $part
             GROUP BY u.tenant_id, u.workload
         ),
         rates AS (  -- one row per workload even before the rate card's own checks ran
@@ -150,12 +149,28 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
         )
         SELECT p.*, r.rate_per_unit, r.max_earning, r.min_pau
         FROM pairs p LEFT JOIN rates r ON r.workload = p.workload
-        """,
-        params=_month_positions(cur, current_month),
-    ).to_arrow_reader(FIGURE_BATCH_ROWS)
+        """
+    # Read on a second cursor: this one writes the table while the batches stream in. The
+    # lists of a large feed are aggregated a share of the tenants at a time, which bounds
+    # the aggregate's memory (about 20 bytes a usage line) for one more scan a share.
+    reader = cur.cursor()
+    parts = max(1, -(-history.usage_rows // HISTORY_ROWS_PER_PART))
+
+    def part(k: int) -> pa.RecordBatchReader:
+        return reader.sql(sql, params={**positions, "parts": parts, "part": k}).to_arrow_reader(
+            FIGURE_BATCH_ROWS
+        )
+
+    first = part(0)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        yield from first
+        for k in range(1, parts):
+            yield from part(k)
+
     figures = pa.RecordBatchReader.from_batches(
-        _figures_schema(pairs.schema, history),
-        _in_threads(lambda batch: _with_figures(batch, months, history), pairs),
+        _figures_schema(first.schema, history),
+        _in_threads(lambda batch: _with_figures(batch, months, history), batches()),
     )
     cur.register("stg_usage_tw_figures", figures)
     try:
@@ -168,7 +183,8 @@ def build_usage_tw(cur: duckdb.DuckDBPyConnection) -> str | None:
 
 # Pairs per pandas pass of the figures: large enough that pandas' per-call cost vanishes,
 # small enough that a batch's month grid (pairs x months) stays a few tens of MB.
-FIGURE_BATCH_ROWS = 100_000
+FIGURE_BATCH_ROWS = 50_000
+HISTORY_ROWS_PER_PART = 8_000_000  # usage lines per share of the history aggregate
 
 
 @dataclass(frozen=True)
@@ -179,24 +195,27 @@ class _History:
 
     sql: str
     value_bits: int | None  # None: three lists (positions, MAU, PAU)
+    usage_rows: int
 
 
 def _history_lists(cur: duckdb.DuckDBPyConnection, months: int) -> _History:
     idx_bits = max((months - 1).bit_length(), 1)
     value_bits = (63 - idx_bits) // 2
-    low, high = cur.execute(
-        "SELECT min(least(mau, pau)), max(greatest(mau, pau)) FROM stg_usage"
+    low, high, rows = cur.execute(
+        "SELECT min(least(mau, pau)), max(greatest(mau, pau)), count(*) FROM stg_usage"
     ).fetchall()[0]
     if low is None or (low >= 0 and high < 2**value_bits):
         shift = 2**value_bits
         return _History(
             f"list((CAST(m.idx AS BIGINT) * {shift} + u.pau) * {shift} + u.mau) AS history",
             value_bits,
+            rows,
         )
     return _History(
         "list(CAST(m.idx AS BIGINT)) AS history_idx, list(u.mau) AS history_mau, "
         "list(u.pau) AS history_pau",
         None,
+        rows,
     )
 
 

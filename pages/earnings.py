@@ -26,9 +26,10 @@ def frame(name: str):
 def download(data, name: str) -> None:
     st.download_button(
         "Download CSV",
-        export.to_csv(export.prepare(data, user, name)),
+        lambda: export.to_csv(export.prepare(data, user, name)),  # written at the click
         file_name=f"{name}.csv",
         mime="text/csv",
+        on_click="ignore",
         key=f"download_{name}",
     )
 
