@@ -4,7 +4,7 @@ usage would bring."""
 import streamlit as st
 
 import fcu.countries
-from fcu import earnings, export
+from fcu import earnings
 from fcu.ui import auth, charts, keys, layout, tables
 
 # A Report viewer who types /earnings stops here: the menu hides the page, this refuses it.
@@ -26,10 +26,9 @@ def frame(name: str):
 def download(data, name: str) -> None:
     st.download_button(
         "Download CSV",
-        lambda: export.to_csv(export.prepare(data, user, name)),  # written at the click
+        charts.csv_of(data, user, name),
         file_name=f"{name}.csv",
         mime="text/csv",
-        on_click="ignore",
         key=f"download_{name}",
     )
 

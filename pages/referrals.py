@@ -74,13 +74,8 @@ st.dataframe(
         "not_accepted_in_7_days": st.column_config.CheckboxColumn("Not accepted in 7 days"),
     },
 )
-st.download_button(
-    "Download CSV",
-    lambda: export.to_csv(export.prepare(frame[referrals.EXPORT_COLUMNS], user, "referrals")),
-    file_name="referrals.csv",
-    mime="text/csv",
-    on_click="ignore",  # the CSV is written at the click, not on every rerun
-)
+csv = export.to_csv(export.prepare(frame[referrals.EXPORT_COLUMNS], user, "referrals"))
+st.download_button("Download CSV", csv, file_name="referrals.csv", mime="text/csv")
 
 ids = frame["rfa_id"].tolist()
 names = dict(zip(frame["rfa_id"], frame["tenant_name"], strict=True))
