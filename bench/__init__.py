@@ -27,8 +27,13 @@ cached in bench/.cache/feed-N), all in one run so that the ratios are comparable
   all rows at smaller sizes), and the **app's peak memory**: the peak RSS of one subprocess
   that browses through AppTest (Tenants, three filter changes, next page, a tenant, its CSV,
   Referrals, Earnings, back) — AppTest in-process rather than `streamlit run` + a browser,
-  so the figure excludes the Tornado server and websocket buffers.
+  so the figure excludes the Tornado server and websocket buffers. The browse's step "open
+  earnings" is the **Earnings first open** in a fresh app process (nothing cached yet).
+- **Referrals** rerun (the "Not accepted in 7 days" filter toggled) and **Earnings** rerun
+  (the what-if slider moved to another step), in the same loop as the Tenants reruns, so
+  that every page's rerun is in the table.
 
-Timings are wall-clock medians; the machine is shared, so the table prints the load average.
+Timings are wall-clock medians with [min-max] of the samples beside them; the machine is
+shared, so the table prints the load average.
 Options: `--sizes 1000,10000`, `--repeat K`, `--load-repeat K`, `--skip baseline,phases,...`.
 """

@@ -30,11 +30,14 @@ TARGETS = {
     "load_rss": "load peak < 1.5 GB",
     "reports_ratio": "reports load <= 1.5 x floor",
     "reports_rss": "reports load peak < 1.5 GB",
-    "tenants_vs_floor": "Tenants rerun <= 2 x floor",
+    "tenants_vs_floor": "Tenants rerun <= 1.5 x floor",
     "baseline_vs_tenants": "baseline >= 10 x Tenants rerun",
     "first_open": "first open <= 1 s (net)",
     "details": "details rerun <= 100 ms",
     "csv": "CSV of 25k rows <= 100 ms",
+    "referrals_rerun": "Referrals rerun <= 150 ms",
+    "earnings_rerun": "Earnings rerun <= 150 ms",
+    "earnings_open": "Earnings first open <= 1.5 s",
     "app_rss": "app process <= 600 MB",
     "team_vs_embedded": "team <= 1.2 x embedded",
 }
@@ -262,11 +265,21 @@ def med(values) -> float | None:
     return statistics.median(values) if values else None
 
 
+def spread(s: dict, key: str, values) -> None:
+    """The median as s[key] and, from two samples on, (min, max) as s[key + "~"]."""
+    values = list(values or [])
+    s[key] = med(values)
+    if len(values) > 1:
+        s[key + "~"] = (min(values), max(values))
+
+
 def summary(r: dict) -> dict:
-    """The table's figures for one size (seconds, MB, ratios); None where not measured."""
+    """The table's figures for one size (seconds, MB, ratios); None where not measured.
+    Figures with several samples also carry their (min, max) under key + "~"."""
     s: dict = {}
     if "load_s" in r:
-        s["load_s"], s["floor_s"] = med(r["load_s"]), med(r["floor_s"])
+        spread(s, "load_s", r["load_s"])
+        spread(s, "floor_s", r["floor_s"])
         s["load_ratio"] = s["load_s"] / s["floor_s"]
         s["load_mb"], s["floor_mb"] = r["load_rss"] / MB, r["floor_rss"] / MB
         s["cli_startup"] = med(r.get("cli_startup_s"))
@@ -279,14 +292,25 @@ def summary(r: dict) -> dict:
     p = r.get("pages")
     if p:
         for key in ("tenants_rerun", "query", "bare_rerun", "filter_options", "kpis"):
-            s[key] = med(p[key])
-        s["tenants_query"] = med(p["tenants_query"])
+            spread(s, key, p[key])
+        spread(s, "tenants_query", p["tenants_query"])
         s["floor_page"] = s["query"] + s["bare_rerun"]
         s["tenants_vs_floor"] = s["tenants_rerun"] / s["floor_page"]
-        s["details"] = med(p["details_rerun"])
+        ratios = [
+            t / (q + b)
+            for t, q, b in zip(p["tenants_rerun"], p["query"], p["bare_rerun"], strict=True)
+        ]
+        if len(ratios) > 1:
+            s["tenants_vs_floor~"] = (min(ratios), max(ratios))
+        spread(s, "details", p["details_rerun"])
         for key in ("tenant_view", "tenant_workloads", "tenant_trend"):
-            s[key] = med(p[key])
-        s["csv"], s["csv_rows"] = med(p["csv"]), p["csv_rows"]
+            spread(s, key, p[key])
+        spread(s, "csv", p["csv"])
+        s["csv_rows"] = p["csv_rows"]
+        for key in ("earnings_rerun", "referrals_rerun"):
+            if p.get(key):
+                spread(s, key, p[key])
+        s["earnings_first_warm"] = p.get("earnings_first")
         s["pages_mb"] = r["pages_rss"] / MB if "pages_rss" in r else None
         s["visible"] = p["visible_tenants"]
         s["tenants_first"] = p["tenants_first"]
@@ -303,10 +327,13 @@ def summary(r: dict) -> dict:
             s["baseline_vs_tenants"] = s["baseline"] / s["tenants_rerun"]
     f = r.get("first_open")
     if f:
-        s["open_total"] = med([x["total"] for x in f["dashboard"]])
-        s["open_bare"] = med([x["total"] for x in f["bare"]])
+        spread(s, "open_total", [x["total"] for x in f["dashboard"]])
+        spread(s, "open_bare", [x["total"] for x in f["bare"]])
         s["open_imports"] = med([x["imports"] for x in f["bare"]])
         s["first_open"] = s["open_total"] - s["open_bare"]
+        nets = [d["total"] - b["total"] for d, b in zip(f["dashboard"], f["bare"], strict=True)]
+        if len(nets) > 1:
+            s["first_open~"] = (min(nets), max(nets))
     if "browse_rss" in r:
         s["app_mb"] = r["browse_rss"] / MB
         steps = {name: (seconds, peak) for name, seconds, peak in r["browse"]["steps"]}
@@ -322,11 +349,14 @@ def verdict(s: dict) -> dict[str, bool]:
         "load_rss": lambda: s["load_mb"] < 1536,
         "reports_ratio": lambda: s["reports_ratio"] <= 1.5,
         "reports_rss": lambda: s["reports_load_mb"] < 1536,
-        "tenants_vs_floor": lambda: s["tenants_vs_floor"] <= 2,
+        "tenants_vs_floor": lambda: s["tenants_vs_floor"] <= 1.5,
         "baseline_vs_tenants": lambda: s["baseline_vs_tenants"] >= 10,
         "first_open": lambda: s["first_open"] <= 1,
         "details": lambda: s["details"] <= 0.1,
         "csv": lambda: s["csv"] <= 0.1,
+        "referrals_rerun": lambda: s["referrals_rerun"] <= 0.15,
+        "earnings_rerun": lambda: s["earnings_rerun"] <= 0.15,
+        "earnings_open": lambda: s["earnings_open"] <= 1.5,
         "app_rss": lambda: s["app_mb"] <= 600,
         "team_vs_embedded": lambda: s["team_vs_embedded"] <= 1.2,
     }
@@ -370,15 +400,27 @@ ROWS = [
     ("  tenant_view + workloads + trend", "details_fcu", "ms", None),
     ("Download CSV: rows", "csv_rows", "n", None),
     ("Download CSV: export.tenants_csv bytes", "csv", "ms", "csv"),
+    ("Referrals: rerun after a filter change", "referrals_rerun", "ms", "referrals_rerun"),
+    ("Earnings: rerun after the what-if slider", "earnings_rerun", "ms", "earnings_rerun"),
+    ("  Earnings first run (pages worker, warm)", "earnings_first_warm", "s", None),
     ("App process peak RSS (AppTest browse)", "app_mb", "MB", "app_rss"),
     ("  peak before opening Earnings", "before_earnings_mb", "MB", None),
-    ("  browse: first open of Earnings", "earnings_open", "s", None),
+    ("  browse: first open of Earnings (fresh app)", "earnings_open", "s", "earnings_open"),
     ("  pages worker peak RSS (Tenants, details, CSV)", "pages_mb", "MB", None),
     ("Team store: load (--database-url)", "team_load_s", "s", None),
     ("  Tenants rerun, embedded, 5,000 notes", "embedded_notes_rerun", "ms", None),
     ("  Tenants rerun, team store, 5,000 notes", "team_rerun", "ms", None),
     ("  team / embedded", "team_vs_embedded", "x", "team_vs_embedded"),
 ]
+
+
+def cell(s: dict, key: str, unit: str) -> str:
+    """The median, and [min-max] where there are several samples."""
+    text = fmt(s.get(key), unit)
+    if key + "~" in s:
+        low, high = (fmt(v, unit).split(" ")[0] for v in s[key + "~"])
+        text += f" [{low}-{high}]"
+    return text
 
 
 def fmt(value: float | None, unit: str) -> str:
@@ -403,14 +445,14 @@ def table(results: list[dict], repeat: int, load_repeat: int) -> str:
     largest = sums[-1] if sums else {}
     verdicts = verdict(largest)
     sizes = [f"{r['tenants']:,} tenants" for r in results]
-    width = 48
-    head = f"{'measurement (median)':<{width}}" + "".join(f"{s:>16}" for s in sizes)
+    width, column = 48, 26
+    head = f"{'measurement (median [min-max])':<{width}}" + "".join(f"{s:>{column}}" for s in sizes)
     head += f"   {'target at ' + sizes[-1] if sizes else 'target':<34}result"
     lines = [head, "-" * len(head)]
     for label, key, unit, target in ROWS:
         if all(s.get(key) is None for s in sums):
             continue
-        line = f"{label:<{width}}" + "".join(f"{fmt(s.get(key), unit):>16}" for s in sums)
+        line = f"{label:<{width}}" + "".join(f"{cell(s, key, unit):>{column}}" for s in sums)
         if target and target in verdicts:
             line += f"   {TARGETS[target]:<34}{'PASS' if verdicts[target] else 'FAIL'}"
         lines.append(line)
@@ -462,7 +504,12 @@ def profile_table(results: list[dict]) -> str:
     lines = []
     for r in results:
         p = r.get("pages") or {}
-        for key, title in (("profile_tenants", "Tenants"), ("profile_details", "Tenant details")):
+        for key, title in (
+            ("profile_tenants", "Tenants"),
+            ("profile_details", "Tenant details"),
+            ("profile_earnings", "Earnings"),
+            ("profile_referrals", "Referrals"),
+        ):
             rows = p.get(key)
             if not rows:
                 continue

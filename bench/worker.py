@@ -266,8 +266,18 @@ def pages(
     details_first, _ = _timed(details.run)
     _check(details, "Tenant details")
 
+    earnings_page = _dashboard(email).run()
+    earnings_page.switch_page("pages/earnings.py")
+    earnings_first, _ = _timed(earnings_page.run)
+    _check(earnings_page, "Earnings")
+    referrals_page = _dashboard(email).run()
+    referrals_page.switch_page("pages/referrals.py")
+    referrals_first, _ = _timed(referrals_page.run)
+    _check(referrals_page, "Referrals")
+
     csv_filters = _csv_filters(db, user)
     out: dict = {k: [] for k in ("tenants_rerun", "query", "kpis", "tenants_query")}
+    out.update({k: [] for k in ("earnings_rerun", "referrals_rerun")})
     out.update({k: [] for k in ("filter_options", "bare_rerun", "details_rerun", "csv")})
     out.update({k: [] for k in ("tenant_view", "tenant_workloads", "tenant_trend")})
     for i in range(repeat + warm_up):  # a first round warms up and is not counted
@@ -292,15 +302,26 @@ def pages(
         samples["tenant_workloads"], _ = _timed(portfolio.tenant_workloads, db, user, tenant)
         samples["tenant_trend"], _ = _timed(portfolio.tenant_trend, db, user, tenant)
         samples["csv"], data = _timed(export.tenants_csv, db, user, csv_filters)
+        # Earnings: the what-if slider to another step; Referrals: the "late" filter toggled
+        earnings_page.slider(key=keys.EARNINGS_TARGET).set_value(50 + 5 * (i % 10))
+        samples["earnings_rerun"], _ = _timed(earnings_page.run)
+        _check(earnings_page, "Earnings")
+        referrals_page.checkbox(key=keys.REFERRAL_LATE).set_value(i % 2 == 0)
+        samples["referrals_rerun"], _ = _timed(referrals_page.run)
+        _check(referrals_page, "Referrals")
         if i or not warm_up:
             for key, value in samples.items():
                 out[key].append(value)
     if profile_runs:
         out["profile_tenants"] = profile(at.run, profile_runs)
         out["profile_details"] = profile(details.run, profile_runs)
+        out["profile_earnings"] = profile(earnings_page.run, profile_runs)
+        out["profile_referrals"] = profile(referrals_page.run, profile_runs)
     out.update(
         tenants_first=tenants_first,
         details_first=details_first,
+        earnings_first=earnings_first,
+        referrals_first=referrals_first,
         details_tenant=tenant,
         visible_tenants=portfolio.kpis(db, user).tenants,
         csv_rows=data.count(b"\n") - 1,

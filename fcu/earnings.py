@@ -15,6 +15,14 @@ scope; on a tie, the lowest MPN ID). ``HOLDING_RULE`` says so on the page.
 The monthly history applies today's claims and today's rate card to each month's PAU and
 the high-water mark reached by then (``metrics.running_high_water_mark``): it answers
 "how has the opportunity of the portfolio we hold now moved", not "what did we earn".
+
+Speed: the load computes each tenant-workload's monthly history
+(``feed_tenant_workload.monthly_values``) and, per partner, every breakdown for the users
+who see the whole portfolio, what-if targets at the slider's steps included
+(``feed_partner_earnings``, kept right after a claim in the app by
+``precompute.refresh_partner_tenant``). A user of some MPN locations gets the same sums
+from the rows at query time (``_rows_cte``); tests/unit/test_earnings_precomputed.py holds
+the two paths equal.
 """
 
 from __future__ import annotations
@@ -34,55 +42,40 @@ HOLDING_RULE = (
     "(on a tie, the lowest MPN ID), so each dollar is counted once."
 )
 TOP_TENANTS = 20
+WHAT_IF_STEP = precompute.WHAT_IF_STEP  # the what-if slider's step: precomputed targets
 
 
-def _rows_cte(user: User, series: bool = False) -> tuple[str, dict]:
-    """CTE ``rows``: one row per visible tenant-workload with its claim (if the partner's);
-    with ``series``, also its monthly history (precompute.ensure_usage_series first)."""
+def _whole_portfolio(user: User) -> bool:
+    """The user sees the partner's whole portfolio: the load precomputed their figures."""
+    return user.has_access and user.scope_mpns is None
+
+
+def _rows_cte(user: User) -> tuple[str, dict]:
+    """CTE ``rows``: one row per visible tenant-workload with its claim (if the partner's)
+    and its monthly history (``monthly_values``), for a user of some MPN locations."""
     scope_sql, params = tenant_scope(user, "pt")
-    mpn_sql, mpn_params = mpn_scope(user)
+    mpn_sql, mpn_params = mpn_scope(user, "c.mpn_id")
     params.update(mpn_params, partner=user.partner_id)
-    series_columns, series_join = "", ""
-    if series:
-        series_columns = ", s.months, s.mau_series, s.pau_series"
-        series_join = (
-            "JOIN feed_usage_series s ON s.tenant_id = tw.tenant_id AND s.workload = tw.workload"
-        )
-    sql = f"""
-        WITH claims AS (
-            SELECT tenant_id, workload, partner_id, mpn_id
-            FROM active_claims('feed_claims')
-        ),
-        holding AS (  -- per tenant, the MPN location an unclaimed workload counts under
-            SELECT tenant_id, mpn_id FROM (
-                SELECT tenant_id, mpn_id, row_number() OVER (
-                    PARTITION BY tenant_id ORDER BY count(*) DESC, mpn_id) AS rank
-                FROM claims WHERE partner_id = $partner AND {mpn_sql}
-                GROUP BY tenant_id, mpn_id)
-            WHERE rank = 1
-        ),
-        rows AS (
-            SELECT pt.tenant_id, pt.tenant_name, pt.country, tw.workload,
-                   c.partner_id IS NOT NULL AS claimed,
-                   coalesce(c.mpn_id, h.mpn_id) AS mpn_id,
-                   tw.pau, tw.hwm, tw.rate_per_unit, tw.max_earning, tw.min_pau,
-                   tw.opportunity_value {series_columns}
-            FROM feed_partner_tenant pt
-            JOIN feed_tenant_workload tw ON tw.tenant_id = pt.tenant_id {series_join}
-            LEFT JOIN claims c ON c.tenant_id = tw.tenant_id AND c.workload = tw.workload
-            LEFT JOIN holding h ON h.tenant_id = pt.tenant_id
-            WHERE {scope_sql} AND (c.partner_id IS NULL OR c.partner_id = $partner)
-        )
-    """
-    return sql, params
+    return precompute.earnings_rows_sql("feed", scope_sql, mpn_sql), params
 
 
 def _ready(db: Database) -> bool:
-    return db.table_exists("feed_partner_tenant") and db.table_exists("feed_tenant_workload")
+    return db.table_exists("feed_partner_earnings")
 
 
-def _sums(db: Database, user: User, by: str) -> pd.DataFrame:
+def _precomputed(db: Database, user: User, breakdown: str, by: str) -> pd.DataFrame:
+    """A breakdown of the user's whole portfolio, as the load (or the last claim) left it."""
+    return db.df(
+        f"SELECT key AS {by}, potential_earnings, unclaimed_opportunity "
+        "FROM feed_partner_earnings WHERE partner_id = ? AND breakdown = ? ORDER BY key",
+        [user.partner_id, breakdown],
+    ).astype({c: "float64" for c in FIGURES})
+
+
+def _sums(db: Database, user: User, by: str, breakdown: str) -> pd.DataFrame:
     """Potential earnings and unclaimed opportunity per ``by`` (a column of ``rows``)."""
+    if _whole_portfolio(user):
+        return _precomputed(db, user, breakdown, by)
     sql, params = _rows_cte(user)
     return db.df(
         sql + f"SELECT {by}, "
@@ -98,7 +91,7 @@ def by_workload(db: Database, user: User) -> pd.DataFrame:
     ensure_revenue(user)
     if not _ready(db):
         return pd.DataFrame(columns=["workload", "display_name", *FIGURES])
-    frame = _sums(db, user, "workload")
+    frame = _sums(db, user, "workload", "workload")
     names = dict(db.execute("SELECT workload, display_name FROM feed_workloads"))
     frame.insert(1, "display_name", frame["workload"].map(names))
     return frame.sort_values(FIGURES, ascending=False, ignore_index=True)
@@ -109,7 +102,7 @@ def by_mpn(db: Database, user: User) -> pd.DataFrame:
     ensure_revenue(user)
     if not _ready(db):
         return pd.DataFrame(columns=["mpn_id", "location_name", *FIGURES])
-    frame = _sums(db, user, "mpn_id")
+    frame = _sums(db, user, "mpn_id", "mpn")
     names = dict(
         db.execute(
             "SELECT mpn_id, location_name FROM feed_partners WHERE partner_id = ?",
@@ -125,42 +118,33 @@ def by_country(db: Database, user: User) -> pd.DataFrame:
     ensure_revenue(user)
     if not _ready(db):
         return pd.DataFrame(columns=["country", *FIGURES])
-    frame = _sums(db, user, "country")
+    frame = _sums(db, user, "country", "country")
     return frame.sort_values(FIGURES, ascending=False, ignore_index=True)
-
-
-# Each month's opportunity of a tenant-workload: metrics.opportunity_units on that month's
-# PAU and metrics.running_high_water_mark, written as a list lambda so DuckDB computes it
-# beside the data (the pandas version took 66 s at 100,000 tenants; this takes ~3 s).
-# tests/unit/test_earnings.py checks it against the metrics functions.
-_MONTHLY_VALUES = """
-    list_transform(pau_series, lambda p, i:
-        CASE WHEN p >= min_pau
-             THEN least(greatest(p - list_max(mau_series[1:i]), 0),
-                        floor(max_earning / rate_per_unit)) * rate_per_unit
-             ELSE 0 END)
-"""
 
 
 def by_month(db: Database, user: User) -> pd.DataFrame:
     """Per month of the usage history: potential, unclaimed (USD), with today's claims and
-    rate card applied to that month's PAU and the high-water mark reached by then."""
+    rate card applied to that month's PAU and the high-water mark reached by then
+    (``tenant_workload.monthly_values``, computed by the load from ``fcu.metrics``)."""
     ensure_revenue(user)
     if not _ready(db):
         return pd.DataFrame(columns=["month", *FIGURES])
-    precompute.ensure_usage_series(db)
-    sql, params = _rows_cte(user, series=True)
+    if _whole_portfolio(user):
+        return _precomputed(db, user, "month", "month")
+    months = [r[0] for r in db.execute("SELECT month FROM feed_months WHERE valid ORDER BY idx")]
+    sql, params = _rows_cte(user)
+    labels = "[" + ", ".join(f"'{m}'" for m in months) + "]::VARCHAR[]"
     return db.df(
         sql
         + f"""
-        , monthly AS (
-            SELECT claimed, unnest(months) AS month, unnest({_MONTHLY_VALUES}) AS value
-            FROM rows WHERE rate_per_unit > 0 AND max_earning IS NOT NULL
+        , sums AS (
+            SELECT {precompute.month_sums_sql(len(months), "claimed")} AS potential,
+                   {precompute.month_sums_sql(len(months), "NOT claimed")} AS unclaimed
+            FROM rows WHERE monthly_values IS NOT NULL HAVING count(*) > 0
         )
-        SELECT month,
-               coalesce(sum(value) FILTER (WHERE claimed), 0) AS potential_earnings,
-               coalesce(sum(value) FILTER (WHERE NOT claimed), 0) AS unclaimed_opportunity
-        FROM monthly GROUP BY month ORDER BY month
+        SELECT unnest({labels}) AS month, unnest(potential) AS potential_earnings,
+               unnest(unclaimed) AS unclaimed_opportunity
+        FROM sums ORDER BY month
         """,
         params,
     ).astype({c: "float64" for c in FIGURES})
@@ -199,6 +183,16 @@ def what_if(db: Database, user: User, target_pct: float) -> WhatIf:
     target = min(max(float(target_pct), 0.0), 100.0)
     if not _ready(db):
         return WhatIf(target, 0.0, 0.0, 0.0)
+    if _whole_portfolio(user) and target in precompute.WHAT_IF_TARGETS:
+        steps = _precomputed(db, user, "what_if", "target").set_index("target")
+        if steps.empty:
+            return WhatIf(target, 0.0, 0.0, 0.0)
+        at = steps.loc[str(int(target))]
+        # at 100 % every claimed workload is fully used: today's potential earnings
+        full = steps.loc["100", "potential_earnings"]
+        return WhatIf(
+            target, float(at["potential_earnings"]), float(at["unclaimed_opportunity"]), float(full)
+        )
     sql, params = _rows_cte(user)
     frame = db.df(
         sql + "SELECT claimed, pau, hwm, rate_per_unit, max_earning, min_pau, "

@@ -52,14 +52,29 @@ def opportunity_units(
     min_pau: pd.Series,
 ) -> pd.Series:
     """min(max(PAU − HWM, 0), ⌊max_earning / rate⌋); 0 with no rate row, rate 0 or PAU < min_pau."""
-    pau, hwm = _num(pau), _num(hwm).fillna(0.0)
-    rate, cap = _num(rate_per_unit), _num(max_earning)
-    floor_pau = _num(min_pau).fillna(DEFAULT_MIN_PAU)
-    eligible = rate.notna() & (rate > 0) & cap.notna() & pau.notna() & (pau >= floor_pau)
-    safe_rate = rate.where(rate > 0, 1.0)
-    unit_cap = np.floor(cap / safe_rate)
-    units = np.minimum((pau - hwm).clip(lower=0.0), unit_cap)
-    return units.where(eligible, 0.0).fillna(0.0).astype("int64")
+    pau = _num(pau)
+    units = opportunity_units_of_arrays(
+        pau.to_numpy(),
+        _num(hwm).to_numpy(),
+        _num(rate_per_unit).to_numpy(),
+        _num(max_earning).to_numpy(),
+        _num(min_pau).to_numpy(),
+    )
+    return pd.Series(units, index=pau.index)
+
+
+def opportunity_units_of_arrays(
+    pau: np.ndarray, hwm: np.ndarray, rate: np.ndarray, cap: np.ndarray, min_pau: np.ndarray
+) -> np.ndarray:
+    """``opportunity_units`` on float arrays (NaN: no value), for the load's month grids."""
+    hwm = np.where(np.isnan(hwm), 0.0, hwm)
+    floor_pau = np.where(np.isnan(min_pau), float(DEFAULT_MIN_PAU), min_pau)
+    # NaN compares false: no rate, no cap or no PAU is not eligible
+    eligible = (rate > 0) & ~np.isnan(cap) & (pau >= floor_pau)
+    with np.errstate(invalid="ignore"):
+        unit_cap = np.floor(cap / np.where(rate > 0, rate, 1.0))
+        units = np.minimum(np.maximum(pau - hwm, 0.0), unit_cap)
+    return np.where(eligible, units, 0.0).astype("int64")
 
 
 def potential_earnings(units: pd.Series, rate_per_unit: pd.Series) -> pd.Series:

@@ -376,8 +376,8 @@ class TeamDatabase(Database):
             ).fetchall()
         ]
         cur.unregister("claims_before")
-        for tenant in tenants:
-            precompute.refresh_partner_tenant(cur, tenant)
+        if tenants:
+            precompute.refresh_partner_tenants(cur, tenants)
 
     # -- the feed files ------------------------------------------------------------------
     def _attach_current(self, cur: duckdb.DuckDBPyConnection) -> bool:
@@ -460,7 +460,7 @@ class TeamDatabase(Database):
                     path = _quote(self.feeds / self._feed)
                     cur.execute(f"ATTACH '{path}' AS current_feed (READ_ONLY)")
                 for table, _ in _local_objects(self._con, "feed_"):
-                    if table in precompute.ON_DEMAND_TABLES:
+                    if table in precompute.RETIRED_TABLES:
                         continue
                     if table in precompute.CLAIM_DEPENDENT:  # this process's, claims applied
                         frame = self._con.sql(f"SELECT * FROM main.{table}").to_arrow_table()

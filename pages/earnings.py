@@ -4,7 +4,7 @@ usage would bring."""
 import streamlit as st
 
 import fcu.countries
-from fcu import earnings, export
+from fcu import earnings
 from fcu.ui import auth, charts, keys, layout, tables
 
 # A Report viewer who types /earnings stops here: the menu hides the page, this refuses it.
@@ -26,7 +26,7 @@ def frame(name: str):
 def download(data, name: str) -> None:
     st.download_button(
         "Download CSV",
-        export.to_csv(export.prepare(data, user, name)),
+        charts.csv_of(data, user, name),
         file_name=f"{name}.csv",
         mime="text/csv",
         key=f"download_{name}",
@@ -82,7 +82,7 @@ target = st.slider(
     min_value=0,
     max_value=100,
     value=80,
-    step=5,
+    step=earnings.WHAT_IF_STEP,
     key=keys.EARNINGS_TARGET,
     help="Every eligible workload's MAU raised to this share of its PAU (never lowered).",
 )

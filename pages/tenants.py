@@ -4,7 +4,7 @@ import streamlit as st
 
 from fcu import export, portfolio
 from fcu.ui import auth, charts, filters, keys, layout, tables
-from fcu.ui.data import database
+from fcu.ui.data import database, filter_options
 
 user = layout.require(auth.current_user())
 layout.header("Tenants")
@@ -13,7 +13,7 @@ if "tenant" in st.query_params:  # left over from a tenant's address after "Back
     del st.query_params["tenant"]
 
 with layout.fetching():
-    options = portfolio.filter_options(db, user)
+    options = filter_options(user)
 chosen = filters.tenant_filters(user, options)
 with layout.fetching():
     kpis = portfolio.kpis(db, user, chosen)

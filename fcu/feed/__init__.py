@@ -7,7 +7,8 @@ A load goes through the layers of jaffle_shop's SQL, each in its own module:
 - ``upload``: an uploaded zip (or loose files) written into a folder, within limits.
 - ``staging``: a feed folder read into typed ``stg_<file>`` tables (rename and cast only).
 - ``rules``: the checks over the staging tables, one SQL query per rule, with messages.
-- figures: ``fcu.precompute`` builds ``stg_tenant_workload`` and ``stg_partner_tenant``.
+- figures: ``fcu.precompute`` builds ``stg_tenant_workload``, ``stg_partner_tenant`` and
+  ``stg_partner_earnings``.
 - ``swap``: what the pages read, swapped in as ``feed_*`` in one transaction, and the
   load's record in ``loads``.
 
@@ -236,6 +237,8 @@ def _load_locked(
         precompute.build_tenant_workload(cur)
         say(0.9, "Computing partner portfolios")
         precompute.build_partner_tenant(cur)
+        say(0.93, "Computing earnings")
+        precompute.build_partner_earnings(cur)
         say(0.95, "Replacing the feed")
         result.ok, result.rows, result.current_month = True, rows, current_month
         swap.swap_in(db, result)

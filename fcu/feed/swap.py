@@ -28,6 +28,8 @@ FINAL_TABLES = (
     "rate_card",
     "tenant_workload",
     "partner_tenant",
+    "partner_earnings",
+    "months",
     "meta",
 )
 
@@ -91,7 +93,7 @@ def swap_in(db: Database, result: LoadResult) -> None:
             source = "stg_rate_card_final" if name == "rate_card" else f"stg_{name}"
             _drop(cur, f"feed_{name}")
             cur.execute(f"ALTER TABLE {source} RENAME TO feed_{name}")
-        for name in precompute.ON_DEMAND_TABLES:  # built later from the new feed
+        for name in precompute.RETIRED_TABLES:  # no longer built
             _drop(cur, name)
         record_load(cur, result)
 

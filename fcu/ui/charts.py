@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from fcu import earnings
+from fcu import earnings, export
 from fcu.access import User
 from fcu.ui import data, tables
 from fcu.ui.data import FeedKey, database_of, feed_key
@@ -30,8 +30,8 @@ def _earnings_frame(key: FeedKey, name: str, user: User) -> pd.DataFrame:
 
 
 def earnings_frame(name: str, user: User) -> pd.DataFrame:
-    """One earnings table for a user (the month history takes seconds at 100,000 tenants,
-    so it is computed once per user and load; ``clear_caches`` empties it after writes)."""
+    """One earnings table for a user, cached per user and load (``clear_caches`` empties it
+    after writes); the load precomputed the whole portfolio's."""
     return _earnings_frame(feed_key(), name, user)
 
 
@@ -231,3 +231,14 @@ def _trend_figure(key: FeedKey, user: User, tenant_id: str, field: str, label: s
 def trend_figure(user: User, tenant_id: str, field: str, label: str) -> go.Figure:
     """The Tenant details trend chart of one field, cached per user, tenant and load."""
     return _trend_figure(feed_key(), user, tenant_id, field, label)
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _csv(frame: pd.DataFrame, user: User, name: str) -> bytes:
+    return export.to_csv(export.prepare(frame, user, name))
+
+
+def csv_of(frame: pd.DataFrame, user: User, name: str) -> bytes:
+    """The CSV of one of the page's (small) tables, cached on its content: a rerun that
+    moves the what-if slider need not write the five CSVs again."""
+    return _csv(frame, user, name)

@@ -27,7 +27,8 @@ T = TypeVar("T")
 FeedKey = tuple[str, str, str]  # (store, load time as ISO text or '', Database.change_key)
 
 # The app serves pages from small precomputed tables; a tight DuckDB limit keeps the process
-# lean (big builds such as the earnings history spill to disk). FCU_DUCKDB_MEMORY overrides.
+# lean (a big query, such as a refresh after a claim, spills to disk). FCU_DUCKDB_MEMORY
+# overrides.
 APP_MEMORY_LIMIT = "256MB"
 _RUN_MEMO = "_fcu_run_memo"  # attribute of Streamlit's ScriptRunContext (see once_per_run)
 
@@ -132,3 +133,14 @@ def tenant_workloads(user: User, tenant_id: str) -> pd.DataFrame:
 def tenant_trend(user: User, tenant_id: str) -> pd.DataFrame:
     """portfolio.tenant_trend, cached per user, tenant and load (cleared after writes)."""
     return _tenant_trend(feed_key(), user, tenant_id)
+
+
+@st.cache_data(max_entries=256, ttl=900, show_spinner=False)
+def _filter_options(key: FeedKey, user: User) -> portfolio.FilterOptions:
+    return portfolio.filter_options(database_of(key), user)
+
+
+def filter_options(user: User) -> portfolio.FilterOptions:
+    """portfolio.filter_options (the Tenants filters' choices), cached per user and load:
+    they do not move with the filters, so a rerun after a filter change need not ask."""
+    return _filter_options(feed_key(), user)

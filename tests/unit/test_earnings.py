@@ -12,14 +12,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import duckdb
-import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from fcu import earnings, export, metrics
+from fcu import earnings, export
 from fcu.access import AccessDenied
 from tests.fixtures import ALPHA, DELTA, ROOT
 
@@ -155,44 +151,3 @@ def test_command_line_export_refuses_a_report_viewer(db, db_path):
         "2026-09,2000.0,0.0",
         "2026-10,2000.0,0.0",
     ]
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    months=st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 3000)), min_size=1, max_size=8),
-    rate=st.sampled_from([0.5, 2.0, 10.0, 7.25]),
-    max_earning=st.sampled_from([0.0, 100.0, 5000.0, 12345.0]),
-    min_pau=st.sampled_from([0, 150, 1000]),
-)
-def test_the_sql_month_formula_is_the_metrics_one(months, rate, max_earning, min_pau):
-    """by_month computes in DuckDB what metrics.running_high_water_mark and
-    metrics.opportunity_units define; both must give the same value for every month."""
-    mau = [m for m, _ in months]
-    pau = [p for _, p in months]
-    con = duckdb.connect()
-    sql_values = con.execute(
-        "SELECT " + earnings._MONTHLY_VALUES + " FROM (SELECT $mau::BIGINT[] AS mau_series, "
-        "$pau::BIGINT[] AS pau_series, $rate::DOUBLE AS rate_per_unit, "
-        "$cap::DOUBLE AS max_earning, $min_pau::BIGINT AS min_pau)",
-        {"mau": mau, "pau": pau, "rate": rate, "cap": max_earning, "min_pau": min_pau},
-    ).fetchone()[0]
-    con.close()
-    history = pd.DataFrame(
-        {
-            "tenant_id": "t",
-            "workload": "w",
-            "month": [f"2026-{i + 1:02d}" for i in range(len(months))],
-            "mau": mau,
-            "pau": pau,
-        }
-    )
-    n = len(history)
-    units = metrics.opportunity_units(
-        history["pau"],
-        metrics.running_high_water_mark(history),
-        pd.Series([rate] * n),
-        pd.Series([max_earning] * n),
-        pd.Series([min_pau] * n),
-    )
-    expected = metrics.potential_earnings(units, pd.Series([rate] * n))
-    assert np.allclose(np.array(sql_values, dtype=float), expected.to_numpy())
