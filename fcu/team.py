@@ -276,16 +276,13 @@ class TeamDatabase(Database):
         """Bring the mirror and the attached feed up to PostgreSQL's latest commit."""
         if not self._ready:
             return
-        with self._refresh_lock:
-            versions = self._poll()
-            stale = [
-                t
-                for t in WORKSPACE
-                if versions.get(t, 0) != self._versions.get(t) and (t not in LAZY or t in lazy)
-            ]
-            if not stale:
-                return
-            with self._connection() as pg:
+        versions = self._poll()
+        if not self._stale(versions, lazy):
+            return
+        # A connection first, then the lock, as a write takes them (transaction): the other
+        # order would let threads holding every pooled connection wait on the lock's holder.
+        with self._connection() as pg:
+            with self._refresh_lock:
                 pg.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
                 try:
                     with pg.transaction():  # one snapshot: the versions and the rows agree
@@ -293,15 +290,19 @@ class TeamDatabase(Database):
                 finally:
                     pg.isolation_level = None
 
-    def _copy(self, pg: psycopg.Connection, lazy: Sequence[str] = ()) -> None:
-        """Copy the tables that moved, as the transaction open on ``pg`` sees them (its
-        first statement, so the versions and the rows are of one snapshot)."""
-        versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
-        stale = [
+    def _stale(self, versions: dict[str, int], lazy: Sequence[str] = ()) -> list[str]:
+        """The mirrored tables whose version moved (a lazy one only when asked for)."""
+        return [
             t
             for t in WORKSPACE
             if versions.get(t, 0) != self._versions.get(t) and (t not in LAZY or t in lazy)
         ]
+
+    def _copy(self, pg: psycopg.Connection, lazy: Sequence[str] = ()) -> None:
+        """Copy the tables that moved, as the transaction open on ``pg`` sees them (its
+        first statement, so the versions and the rows are of one snapshot)."""
+        versions = dict(pg.execute("SELECT table_name, version FROM fcu_changes"))
+        stale = self._stale(versions, lazy)
         if stale:
             self._store({t: self._read_table(pg, t) for t in stale})
             for table in stale:
