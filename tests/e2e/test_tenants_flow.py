@@ -88,6 +88,8 @@ def test_report_viewer_sees_no_revenue_on_page_or_in_download(app_server, page, 
     ui.sign_in_as(page, "Riley Report")
     ui.go(page, "Tenants")
     expect(page.get_by_text("Tenants 1–2 of 2")).to_be_visible()
+    # the KPI tiles can be drawn after the list's caption on a loaded machine: wait for them
+    expect(page.get_by_test_id("stMain")).to_contain_text("Average Usage %")
     shown = main_text(page)
     assert "Average Usage %" in shown and "Claimed workloads" in shown
     for word in REVENUE_WORDS:
