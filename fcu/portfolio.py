@@ -253,6 +253,9 @@ class Kpis:
     pau: int
     potential_earnings: float
     unclaimed_opportunity: float
+    # Tenants per Usage % band (every band of USAGE_BANDS, in order) among those the other
+    # filters keep: the band filter itself is left out, so the chart shows where else to go.
+    bands: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_BANDS, 0))
 
 
 def kpis(
@@ -261,35 +264,24 @@ def kpis(
     filters: TenantFilters = TenantFilters(),  # noqa: B008
     today: date | None = None,
 ) -> Kpis:
+    """The Tenants page's tiles over the filtered tenants, and the band chart's counts, in
+    one pass over the tenants the filters other than the band keep."""
     if not db.table_exists("feed_partner_tenant"):
         return Kpis(0, None, 0, 0, 0.0, 0.0)
-    sql, params = _tenants_sql(user, filters, today or date.today())
-    row = db.one(
-        f"SELECT count(*), avg(usage_pct), coalesce(sum(mau), 0), coalesce(sum(pau), 0), "
-        f"coalesce(sum(potential_earnings), 0), coalesce(sum(unclaimed_opportunity), 0) "
-        f"FROM ({sql})",
-        params,
-    )
-    return Kpis(int(row[0]), row[1], int(row[2]), int(row[3]), float(row[4]), float(row[5]))
-
-
-def usage_bands(
-    db: Database,
-    user: User,
-    filters: TenantFilters = TenantFilters(),  # noqa: B008
-    today: date | None = None,
-) -> pd.DataFrame:
-    """How many of the tenants the other filters keep (all but the band) fall in each Usage %
-    band: (band, tenants), every band listed in order."""
-    counts = dict.fromkeys(USAGE_BANDS, 0)
-    if db.table_exists("feed_partner_tenant"):
-        sql, params = _tenants_sql(user, replace(filters, usage_band=""), today or date.today())
-        cases = " ".join(f"WHEN {cond} THEN '{band}'" for band, cond in USAGE_BANDS.items())
-        rows = db.execute(
-            f"SELECT CASE {cases} END AS band, count(*) FROM ({sql}) GROUP BY band", params
-        )
-        counts.update(dict(rows))
-    return pd.DataFrame({"band": list(counts), "tenants": list(counts.values())})
+    sql, params = _tenants_sql(user, replace(filters, usage_band=""), today or date.today())
+    picked = f"FILTER (WHERE {USAGE_BANDS.get(filters.usage_band, 'true')})"
+    tiles = [
+        f"count(*) {picked}",
+        f"avg(usage_pct) {picked}",
+        *(
+            f"coalesce(sum({column}) {picked}, 0)"
+            for column in ("mau", "pau", "potential_earnings", "unclaimed_opportunity")
+        ),
+    ]
+    bands = [f"count(*) FILTER (WHERE {condition})" for condition in USAGE_BANDS.values()]
+    row = db.one(f"SELECT {', '.join(tiles + bands)} FROM ({sql})", params)
+    counts = dict(zip(USAGE_BANDS, (int(n) for n in row[len(tiles) :]), strict=True))
+    return Kpis(int(row[0]), row[1], int(row[2]), int(row[3]), float(row[4]), float(row[5]), counts)
 
 
 @dataclass(frozen=True)

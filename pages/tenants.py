@@ -47,10 +47,8 @@ if kpis.tenants == 0:
     )
     st.stop()
 
-with layout.fetching():
-    bands = portfolio.usage_bands(db, user, chosen)
 st.plotly_chart(
-    charts.usage_bands(bands, chosen.usage_band),
+    charts.usage_bands(kpis.bands, chosen.usage_band),
     on_select=filters.pick_band,
     selection_mode="points",
     key=keys.TENANT_BAND_CHART,

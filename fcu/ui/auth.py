@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from typing import NoReturn
+from urllib.parse import quote
 
 import streamlit as st
 
@@ -234,6 +235,11 @@ def link_params() -> dict[str, str]:
         return {}
     email = st.session_state.get(keys.DEMO_EMAIL)
     return {DEMO_LINK_PARAM: email} if email else {}
+
+
+def link_query() -> str:
+    """``link_params`` as the text a link's query ends with ("&k=v...", or "")."""
+    return "".join(f"&{k}={quote(v)}" for k, v in link_params().items())
 
 
 def _demo_picker() -> User | None:

@@ -54,11 +54,20 @@ TITLE_PX, LEGEND_ROW_PX, BAR_PX = 36, 26, 22
 MONTH_FORMAT = "%b %Y"
 
 
-def style(fig: go.Figure, title: str, *, height: int, legend: str = "top") -> go.Figure:
-    """FCU's one figure style: the title at the top left, the legend in a band of its own
-    under it (``"top"``, for a few series) or beside the plot (``"right"``, for many), so the
-    two never overlap each other or the axes; readable fonts; no plotly toolbar clutter."""
-    layout = {
+def figure(data: list[dict], layout: dict) -> go.Figure:
+    """A plotly figure from its specification, as FCU's charts are written: plain dicts of
+    traces and layout. Plotly's own check of every property costs 5-20 ms a chart on each
+    rerun, so it is skipped here (``_validate=False``, plotly's flag for figures it builds
+    itself); tests/unit/test_charts.py checks each chart's specification once, in full."""
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
+
+
+def style(title: str, *, height: int, legend: str = "top", **layout) -> dict:
+    """FCU's one figure style, as a layout: the title at the top left, the legend in a band
+    of its own under it (``"top"``, for a few series) or beside the plot (``"right"``, for
+    many), so the two never overlap each other or the axes; readable fonts; no plotly
+    toolbar clutter. ``layout`` holds the chart's own layout properties."""
+    styled = {
         "title": {
             "text": title,
             "x": 0,
@@ -70,11 +79,11 @@ def style(fig: go.Figure, title: str, *, height: int, legend: str = "top") -> go
         },
         "height": height,
         "font": {"size": 13},
-        "hoverlabel": {"font_size": 13},
+        "hoverlabel": {"font": {"size": 13}},
         "separators": ".,",
     }
     if legend == "top":
-        layout["legend"] = {
+        styled["legend"] = {
             "orientation": "h",
             "yref": "container",
             "y": 1 - TITLE_PX / height,
@@ -82,18 +91,22 @@ def style(fig: go.Figure, title: str, *, height: int, legend: str = "top") -> go
             "x": 0,
             "xanchor": "left",
         }
-        layout["margin"] = {"t": TITLE_PX + LEGEND_ROW_PX + 8, "b": 10, "l": 10, "r": 10}
+        styled["margin"] = {"t": TITLE_PX + LEGEND_ROW_PX + 8, "b": 10, "l": 10, "r": 10}
     else:
-        layout["legend"] = {
+        styled["legend"] = {
             "orientation": "v",
             "x": 1.02,
             "xanchor": "left",
             "y": 1,
             "yanchor": "top",
         }
-        layout["margin"] = {"t": TITLE_PX + 8, "b": 10, "l": 10, "r": 10}
-    fig.update_layout(**layout)
-    return fig
+        styled["margin"] = {"t": TITLE_PX + 8, "b": 10, "l": 10, "r": 10}
+    return {**layout, **styled}
+
+
+def values(series: pd.Series) -> list:
+    """A column as the plain list a figure's specification holds."""
+    return series.tolist()
 
 
 def ranked(frame: pd.DataFrame, label: str, top: int = TOP) -> pd.DataFrame:
@@ -115,122 +128,169 @@ def breakdown(frame: pd.DataFrame, label: str, title: str, axis_title: str) -> g
     """Horizontal bars of potential earnings and unclaimed opportunity per ``label``: the ten
     largest by total, largest on top, full labels, the USD value at each bar's end."""
     rows = ranked(frame, label)
-    names = rows[label].map(tables.chart_label)
-    fig = go.Figure()
-    for column, name in SERIES:
-        fig.add_bar(
-            y=names,
-            x=rows[column],
-            name=name,
-            orientation="h",
-            marker_color=COLOURS[name],
-            text=rows[column],
-            texttemplate="%{x:,.0f} USD",
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{y}<br>%{x:,.0f} USD<extra>" + name + "</extra>",
-        )
-    fig.update_layout(barmode="group", bargap=0.25, uniformtext={"minsize": 11, "mode": "show"})
-    fig.update_yaxes(autorange="reversed", automargin=True, title=None, ticksuffix="  ")
+    names = values(rows[label].map(tables.chart_label))
+    bars = [
+        {
+            "type": "bar",
+            "y": names,
+            "x": values(rows[column]),
+            "name": name,
+            "orientation": "h",
+            "marker": {"color": COLOURS[name]},
+            "text": [str(v) for v in rows[column]],  # (drawn by texttemplate)
+            "texttemplate": "%{x:,.0f} USD",
+            "textposition": "outside",
+            "cliponaxis": False,
+            "hovertemplate": "%{y}<br>%{x:,.0f} USD<extra>" + name + "</extra>",
+        }
+        for column, name in SERIES
+    ]
     top = rows[[c for c, _ in SERIES]].to_numpy().max() if len(rows) else 0
-    fig.update_xaxes(
-        title="USD",
-        tickformat=",.0f",
-        range=[0, (top or 1) * 1.3],  # room for the value at the longest bar's end
-        automargin=True,
-    )
     height = TITLE_PX + LEGEND_ROW_PX + 60 + 2 * BAR_PX * max(len(rows), 1)
-    return style(fig, title, height=max(height, 260))
+    layout = style(
+        title,
+        height=max(height, 260),
+        barmode="group",
+        bargap=0.25,
+        uniformtext={"minsize": 11, "mode": "show"},
+        yaxis={"autorange": "reversed", "automargin": True, "ticksuffix": "  "},
+        xaxis={
+            "title": {"text": "USD"},
+            "tickformat": ",.0f",
+            "range": [0, float(top or 1) * 1.3],  # room for the value at the longest bar's end
+            "automargin": True,
+        },
+    )
+    return figure(bars, layout)
 
 
 MONTH_TICKS = 6  # at most this many month labels on an axis (each "Oct 2026" ~60 px)
 
 
-def month_axis(fig: go.Figure, month_count: int) -> None:
+def month_axis(month_count: int) -> dict:
     """A true date axis for YYYY-MM months: ticks as "Oct 2026", never rotated, on the
     first of a month every one, two, ... months so that at most ``MONTH_TICKS`` show (left to
     itself plotly ticks a three-month axis every half month: "Aug 2026" twice)."""
-    fig.update_xaxes(
-        type="date",
-        tickformat=MONTH_FORMAT,
-        tickangle=0,
-        dtick=f"M{max(1, math.ceil(month_count / MONTH_TICKS))}",
-        title=None,
-        automargin=True,
-        hoverformat=MONTH_FORMAT,
-    )
+    return {
+        "type": "date",
+        "tickformat": MONTH_FORMAT,
+        "tickangle": 0,
+        "dtick": f"M{max(1, math.ceil(month_count / MONTH_TICKS))}",
+        "automargin": True,
+        "hoverformat": MONTH_FORMAT,
+    }
 
 
-def months(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.astype(str) + "-01", format="%Y-%m-%d")
+def months(values: pd.Series) -> list[str]:
+    """YYYY-MM months as the dates (the first of each month) a date axis places."""
+    return [f"{month}-01" for month in values.astype(str)]
 
 
 def over_months(frame: pd.DataFrame) -> go.Figure:
     """Lines of potential earnings and unclaimed opportunity per month."""
-    fig = go.Figure()
-    for column, name in SERIES:
-        fig.add_scatter(
-            x=months(frame["month"]),
-            y=frame[column],
-            name=name,
-            mode="lines+markers",
-            line_color=COLOURS[name],
-            hovertemplate="%{x|" + MONTH_FORMAT + "}: %{y:,.0f} USD<extra>" + name + "</extra>",
-        )
-    month_axis(fig, frame["month"].nunique())
-    fig.update_yaxes(title="USD", tickformat=",.0f", rangemode="tozero", automargin=True)
-    return style(fig, "Over the months", height=400)
+    lines = [
+        {
+            "type": "scatter",
+            "x": months(frame["month"]),
+            "y": values(frame[column]),
+            "name": name,
+            "mode": "lines+markers",
+            "line": {"color": COLOURS[name]},
+            "hovertemplate": "%{x|" + MONTH_FORMAT + "}: %{y:,.0f} USD<extra>" + name + "</extra>",
+        }
+        for column, name in SERIES
+    ]
+    layout = style(
+        "Over the months",
+        height=400,
+        xaxis=month_axis(frame["month"].nunique()),
+        yaxis={
+            "title": {"text": "USD"},
+            "tickformat": ",.0f",
+            "rangemode": "tozero",
+            "automargin": True,
+        },
+    )
+    return figure(lines, layout)
 
 
-def usage_bands(bands: pd.DataFrame, picked: str) -> go.Figure:
+def usage_bands(bands: dict[str, int], picked: str) -> go.Figure:
     """The Tenants page's picture: tenants per Usage % band, the picked band in colour."""
-    colours = ["#1565C0" if not picked or b == picked else "#B0BEC5" for b in bands["band"]]
-    fig = go.Figure(
-        go.Bar(
-            x=bands["band"],
-            y=bands["tenants"],
-            marker_color=colours,
-            text=bands["tenants"],
-            texttemplate="%{y:,}",
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:,} tenants<extra></extra>",
-        )
-    )
-    fig.update_xaxes(type="category", title=None, fixedrange=True)
+    names, counts = list(bands), list(bands.values())
+    colours = ["#1565C0" if not picked or b == picked else "#B0BEC5" for b in names]
+    bar = {
+        "type": "bar",
+        "x": names,
+        "y": counts,
+        "marker": {"color": colours},
+        "text": [str(n) for n in counts],
+        "texttemplate": "%{y:,}",
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": "%{x}: %{y:,} tenants<extra></extra>",
+    }
     # Whole tenants: below 5, a tick per tenant (plotly would tick 0, 0.5, 1: "0, 1, 1").
-    step = 1 if bands["tenants"].max() < 5 else None
-    fig.update_yaxes(
-        title="Tenants", tickformat=",d", dtick=step, rangemode="tozero", fixedrange=True
+    y_axis = {
+        "title": {"text": "Tenants"},
+        "tickformat": ",d",
+        "rangemode": "tozero",
+        "fixedrange": True,
+    }
+    if max(counts, default=0) < 5:
+        y_axis["dtick"] = 1
+    layout = style(
+        "Tenants by Usage % band (click a bar to filter)",
+        height=240,
+        xaxis={"type": "category", "fixedrange": True},
+        yaxis=y_axis,
+        showlegend=False,
+        clickmode="event+select",
+        dragmode=False,
     )
-    fig.update_layout(showlegend=False, clickmode="event+select", dragmode=False)
-    return style(fig, "Tenants by Usage % band (click a bar to filter)", height=240)
+    return figure([bar], layout)
+
+
+def trend_spec(trend: pd.DataFrame, field: str, label: str) -> dict:
+    """The Tenant details trend chart of one field (portfolio.tenant_trend's rows): a line
+    per workload, as a figure's specification."""
+    lines = []
+    for name, rows in trend.groupby("display_name", sort=True):
+        workload = tables.chart_label(name)
+        lines.append(
+            {
+                "type": "scatter",
+                "x": months(rows["month"]),
+                "y": values(rows[field]),
+                "name": workload,
+                "mode": "lines+markers",
+                "hovertemplate": "%{x|"
+                + MONTH_FORMAT
+                + "}: %{y:,.0f}<extra>"
+                + workload
+                + "</extra>",
+            }
+        )
+    layout = style(
+        f"{label} per workload",
+        height=380,
+        legend="right",
+        xaxis=month_axis(trend["month"].nunique()),
+        yaxis={"title": {"text": label}, "tickformat": ",.0f", "rangemode": "tozero"},
+    )
+    layout["legend"]["title"] = {"text": "Workload"}
+    return {"data": lines, "layout": layout}
 
 
 @st.cache_data(max_entries=256, ttl=900, show_spinner=False)
-def _trend_figure(key: FeedKey, user: User, tenant_id: str, field: str, label: str):
-    trend = data.tenant_trend(user, tenant_id)
-    figure = go.Figure()
-    for name, rows in trend.groupby("display_name", sort=True):
-        workload = tables.chart_label(name)
-        figure.add_trace(
-            go.Scatter(
-                x=months(rows["month"]),
-                y=rows[field],
-                name=workload,
-                mode="lines+markers",
-                hovertemplate="%{x|" + MONTH_FORMAT + "}: %{y:,.0f}<extra>" + workload + "</extra>",
-            )
-        )
-    month_axis(figure, trend["month"].nunique())
-    figure.update_yaxes(title=label, tickformat=",.0f", rangemode="tozero")
-    figure.update_layout(legend_title_text="Workload")
-    return style(figure, f"{label} per workload", height=380, legend="right")
+def _trend_spec(key: FeedKey, user: User, tenant_id: str, field: str, label: str) -> dict:
+    return trend_spec(data.tenant_trend(user, tenant_id), field, label)
 
 
 def trend_figure(user: User, tenant_id: str, field: str, label: str) -> go.Figure:
-    """The Tenant details trend chart of one field, cached per user, tenant and load."""
-    return _trend_figure(feed_key(), user, tenant_id, field, label)
+    """The Tenant details trend chart of one field, cached per user, tenant and load (as its
+    specification: a cached figure would be checked again by plotly on every read)."""
+    spec = _trend_spec(feed_key(), user, tenant_id, field, label)
+    return figure(spec["data"], spec["layout"])
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

@@ -118,18 +118,20 @@ def sort_choices(user: User) -> dict[str, str]:
     return {k: v for k, v in SORT_LABELS.items() if k not in hidden}
 
 
-def tenant_link(tenant_id: str, usage_pct: object) -> str:
-    """The tenant page's address; the Usage % rides along so the link column can show it."""
+def tenant_link(tenant_id: str, usage_pct: object, extra: str | None = None) -> str:
+    """The tenant page's address; the Usage % rides along so the link column can show it.
+    ``extra``: ``auth.link_query()``, when a whole table's links ask it once."""
     shown = NO_VALUE if usage_pct is None or pd.isna(usage_pct) else f"{float(usage_pct):.1f}"
-    extra = "".join(f"&{k}={quote(v)}" for k, v in auth.link_params().items())
+    extra = auth.link_query() if extra is None else extra
     return f"tenant?tenant={quote(tenant_id)}&usage={shown}{extra}"
 
 
 def tenants_table(frame: pd.DataFrame, user: User, workload_names: dict[str, str]) -> pd.DataFrame:
     """One page of portfolio.tenants(...) shaped for the Tenants table."""
     out = redact(user, frame).copy()
+    extra = auth.link_query()
     out["usage_link"] = [
-        tenant_link(t, u) for t, u in zip(out["tenant_id"], out["usage_pct"], strict=True)
+        tenant_link(t, u, extra) for t, u in zip(out["tenant_id"], out["usage_pct"], strict=True)
     ]
     out["claimed_workloads"] = [
         ", ".join(workload_names.get(w, w) for w in (ws if ws is not None else ()))

@@ -4,7 +4,6 @@ setting, and the first page after sign-in (My work for anyone who has items)."""
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 import streamlit as st
 
@@ -52,8 +51,7 @@ def section(queue: workqueue.WorkQueue, kind: str) -> None:
     if items.empty:
         st.caption("Nothing here today.")
         return
-    extra = "".join(f"&{k}={quote(v)}" for k, v in auth.link_params().items())
-    items["link"] = items["link"] + extra
+    items["link"] = items["link"] + auth.link_query()
     st.dataframe(
         items,
         hide_index=True,
