@@ -189,8 +189,9 @@ class Database:
             cur.close()
 
     def change_key(self) -> str:
-        """What cached reads depend on besides the load (the team store: claims written by
-        other processes). Here every write is this process's, which clears the caches."""
+        """What cached reads depend on besides the load (the team store: claims and referral
+        answers written by other processes). Here every write is this process's, which
+        clears the caches."""
         return ""
 
     def refresh(self, lazy: Sequence[str] = ()) -> None:

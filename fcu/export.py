@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -32,6 +33,8 @@ from fcu import (
 )
 from fcu.access import REVENUE_COLUMNS, User, get_user, redact
 from fcu.db import Database, owner_only
+
+F = TypeVar("F")  # a page's filters
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MONEY_COLUMNS = ("potential_earnings", "unclaimed_opportunity", "rate_per_unit")
@@ -167,15 +170,24 @@ def tenants_csv(
         cur.close()
 
 
-def tenants_csv_now(
-    db: Database,
-    email: str,
-    filters: portfolio.TenantFilters = portfolio.TenantFilters(),  # noqa: B008 - frozen
+def at_the_click(
+    make: Callable[[Database, User, F], bytes], db: Database, email: str, filters: F
 ) -> bytes:
-    """``tenants_csv`` for whoever ``email`` is at this moment: a download deferred to the
-    click re-reads the user, so rights narrowed or removed since the button was drawn apply
-    (a removed user, or one without a role, gets the header alone)."""
-    return tenants_csv(db, get_user(db, email) or User(email, "", None), filters)
+    """``make`` (``tenants_csv``, ``referrals_csv``) for whoever ``email`` is at this moment:
+    a download deferred to the click re-reads the user, so rights narrowed or removed since
+    the button was drawn apply (a removed user, or one without a role, gets the header
+    alone)."""
+    return make(db, get_user(db, email) or User(email, "", None), filters)
+
+
+def referrals_csv(
+    db: Database,
+    user: User,
+    filters: referrals.ReferralFilters = referrals.ReferralFilters(),  # noqa: B008 - frozen
+) -> bytes:
+    """The Referrals page's Download CSV: the filtered referrals as ``python -m fcu export
+    referrals`` writes them all (decline reasons masked for a Report viewer)."""
+    return to_csv(prepare(referrals.referrals_table(db, user, filters), user, "referrals"))
 
 
 def neutralised_sql(expr: str) -> str:

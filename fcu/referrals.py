@@ -96,11 +96,17 @@ def _now() -> datetime:
 
 
 def _base_sql(user: User, now: datetime) -> tuple[str, dict]:
+    """Every referral the user may see, the RFA's workloads by their display names."""
     scope_sql, params = mpn_scope(user, "r.mpn_id")
     params.update(partner=user.partner_id, deadline=now - timedelta(days=ACCEPT_WITHIN_DAYS))
     sql = f"""
+        WITH names AS (
+            SELECT map(list(workload), list(display_name)) AS display FROM feed_workloads
+        )
         SELECT r.rfa_id, t.tenant_name, r.tenant_id, t.tenant_domain, r.mpn_id, r.assigned_at,
-               r.workloads, r.au_pct, r.source,
+               coalesce(list_transform(r.workloads, lambda k: coalesce(names.display[k], k)),
+                        []::VARCHAR[]) AS workloads,
+               r.au_pct, r.source,
                coalesce(s.acceptance, 'pending') AS acceptance,
                coalesce(s.status, 'new') AS status,
                coalesce(
@@ -111,6 +117,7 @@ def _base_sql(user: User, now: datetime) -> tuple[str, dict]:
                s.decline_reason, s.updated_by, s.updated_at,
                coalesce(s.version, 0) AS version
         FROM feed_referrals r
+        CROSS JOIN names
         JOIN feed_tenants t ON t.tenant_id = r.tenant_id
         LEFT JOIN referral_state s ON s.partner_id = r.partner_id AND s.rfa_id = r.rfa_id
         WHERE r.partner_id = $partner AND t.eligible_licenses >= 150 AND {scope_sql}
@@ -118,25 +125,9 @@ def _base_sql(user: User, now: datetime) -> tuple[str, dict]:
     return sql, params
 
 
-def _display_workloads(db: Database, frame: pd.DataFrame) -> pd.DataFrame:
-    names = dict(db.execute("SELECT workload, display_name FROM feed_workloads"))
-    frame["workloads"] = frame["workloads"].map(
-        lambda keys: [names.get(k, k) for k in (list(keys) if keys is not None else [])]
-    )
-    return frame
-
-
-def referrals(
-    db: Database,
-    user: User,
-    filters: ReferralFilters = ReferralFilters(),  # noqa: B008 - frozen, safe as a default
-    *,
-    now: datetime | None = None,
-) -> pd.DataFrame:
-    """The referrals the user may see that pass the filters, newest first (unredacted)."""
-    if not user.has_access or not db.table_exists("feed_referrals"):
-        return pd.DataFrame(columns=LIST_COLUMNS)
-    sql, params = _base_sql(user, now or _now())
+def _filtered_sql(user: User, filters: ReferralFilters, now: datetime) -> tuple[str, dict]:
+    """The referrals the user may see that pass the filters (in no order)."""
+    sql, params = _base_sql(user, now)
     where = []
     search = (filters.search or "").strip()[:MAX_SEARCH].lower()
     if search:
@@ -153,9 +144,59 @@ def referrals(
         params["statuses"] = list(filters.statuses)
     if filters.not_accepted_in_7_days:
         where.append("not_accepted_in_7_days")
-    sql = f"SELECT * FROM ({sql})" + (f" WHERE {' AND '.join(where)}" if where else "")
-    frame = db.df(sql + " ORDER BY assigned_at DESC, rfa_id", params)
-    return _display_workloads(db, frame)[LIST_COLUMNS]
+    return f"SELECT * FROM ({sql})" + (f" WHERE {' AND '.join(where)}" if where else ""), params
+
+
+NEWEST_FIRST = " ORDER BY assigned_at DESC, rfa_id"
+
+
+def _listed(db: Database, user: User) -> bool:
+    """Whether the user may see any referral at all (a role, and referrals loaded)."""
+    return user.has_access and db.table_exists("feed_referrals")
+
+
+def _names(workloads) -> list[str]:
+    """A row's workloads (DuckDB gives an array) as a list of names."""
+    return [str(name) for name in workloads]
+
+
+def referrals(
+    db: Database,
+    user: User,
+    filters: ReferralFilters = ReferralFilters(),  # noqa: B008 - frozen, safe as a default
+    *,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """The referrals the user may see that pass the filters, newest first (unredacted)."""
+    if not _listed(db, user):
+        return pd.DataFrame(columns=LIST_COLUMNS)
+    sql, params = _filtered_sql(user, filters, now or _now())
+    frame = db.df(f"SELECT {', '.join(LIST_COLUMNS)} FROM ({sql}){NEWEST_FIRST}", params)
+    frame["workloads"] = frame["workloads"].map(_names)
+    return frame
+
+
+def shown_list(
+    db: Database,
+    user: User,
+    filters: ReferralFilters = ReferralFilters(),  # noqa: B008 - frozen, safe as a default
+    *,
+    now: datetime | None = None,
+) -> pd.DataFrame:
+    """The Referrals page's list, and nothing more (a column the page left out would still
+    reach the browser): the ``LIST_LABELS`` columns in order, acceptance and status by
+    their labels, the workloads' names joined with ', ' (unredacted: no free text)."""
+    if not _listed(db, user):
+        return pd.DataFrame(columns=list(LIST_LABELS))
+    sql, params = _filtered_sql(user, filters, now or _now())
+    columns = [
+        "array_to_string(workloads, ', ') AS workloads" if c == "workloads" else c
+        for c in LIST_LABELS
+    ]
+    frame = db.df(f"SELECT {', '.join(columns)} FROM ({sql}){NEWEST_FIRST}", params)
+    frame["acceptance"] = frame["acceptance"].map(ACCEPTANCE)
+    frame["status"] = frame["status"].map(STATUSES)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -219,14 +260,14 @@ def referral(
     db: Database, user: User, rfa_id: str, *, now: datetime | None = None
 ) -> ReferralDetail | None:
     """One referral if the user may see it (None for unknown, foreign or out of scope)."""
-    if not user.has_access or not db.table_exists("feed_referrals") or not rfa_id:
+    if not rfa_id or not _listed(db, user):
         return None
     sql, params = _base_sql(user, now or _now())
     frame = db.df(f"SELECT * FROM ({sql}) WHERE rfa_id = $rfa", {**params, "rfa": rfa_id})
     if frame.empty:
         return None
     # The decline reason is free text (it can hold a customer's email): masked as in the export.
-    row = redact(user, _display_workloads(db, frame), ("decline_reason",)).iloc[0]
+    row = redact(user, frame, ("decline_reason",)).iloc[0]
     tenant_id = row["tenant_id"]
     visible = portfolio.tenant_view(db, user, tenant_id).status == "visible"
     contacts = pd.DataFrame(columns=CONTACT_COLUMNS)
@@ -250,7 +291,7 @@ def referral(
         tenant_domain=row["tenant_domain"],
         mpn_id=row["mpn_id"],
         assigned_at=row["assigned_at"],
-        workloads=tuple(row["workloads"]),
+        workloads=tuple(_names(row["workloads"])),
         au_pct=None if au is None or pd.isna(au) else float(au),
         source=row["source"],
         acceptance=row["acceptance"],
@@ -388,5 +429,10 @@ def set_status(db: Database, user: User, rfa_id: str, status: str, expected_vers
     return _change(db, user, rfa_id, expected_version, "referral.status", {"status": status})
 
 
-def referrals_table(db: Database, user: User) -> pd.DataFrame:
-    return referrals(db, user)[EXPORT_COLUMNS]
+def referrals_table(
+    db: Database,
+    user: User,
+    filters: ReferralFilters = ReferralFilters(),  # noqa: B008 - frozen, safe as a default
+) -> pd.DataFrame:
+    """The referrals to export (``python -m fcu export referrals``, the page's Download CSV)."""
+    return referrals(db, user, filters)[EXPORT_COLUMNS]

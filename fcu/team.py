@@ -268,9 +268,11 @@ class TeamDatabase(Database):
         return self._con.cursor()
 
     def change_key(self) -> str:
-        """Changes to what cached reads hold besides the feed (claims made in FCU)."""
+        """Changes to what cached reads hold besides the feed (claims made in FCU, and the
+        answers to referrals: the Referrals page's list)."""
         self.refresh()
-        return f"{self._feed}:{self._versions.get('app_claims', 0)}"
+        claims, answers = (self._versions.get(t, 0) for t in ("app_claims", "referral_state"))
+        return f"{self._feed}:{claims}:{answers}"
 
     def refresh(self, lazy: Sequence[str] = ()) -> None:
         """Bring the mirror and the attached feed up to PostgreSQL's latest commit."""

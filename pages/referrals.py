@@ -5,7 +5,7 @@ import streamlit as st
 
 from fcu import export, referrals
 from fcu.referrals import ACCEPTANCE, STATUSES, ReferralError, ReferralFilters
-from fcu.ui import auth, keys, layout, tables
+from fcu.ui import auth, data, keys, layout, tables
 from fcu.ui.data import clear_caches, database
 
 user = layout.require(auth.current_user())
@@ -54,19 +54,13 @@ late = cols[3].checkbox(
 )
 filters = ReferralFilters(search, tuple(acceptance), tuple(statuses), late)
 with layout.fetching():
-    frame = referrals.referrals(db, user, filters)
+    listed = data.referral_list(user, filters)  # the columns shown alone reach the browser
 
-if frame.empty:
+if listed.empty:
     st.info("No referral matches. Clear the filters; if none remain, none is assigned to you.")
     st.stop()
-# Only the columns shown reach the browser (a hidden column would still be sent whole).
-shown = frame[list(referrals.LIST_LABELS)].assign(
-    acceptance=frame["acceptance"].map(ACCEPTANCE),
-    status=frame["status"].map(STATUSES),
-    workloads=frame["workloads"].map(", ".join),
-)
 st.dataframe(
-    shown,
+    listed,
     hide_index=True,
     column_config={
         **referrals.LIST_LABELS,
@@ -74,11 +68,17 @@ st.dataframe(
         "not_accepted_in_7_days": st.column_config.CheckboxColumn("Not accepted in 7 days"),
     },
 )
-csv = export.to_csv(export.prepare(frame[referrals.EXPORT_COLUMNS], user, "referrals"))
-st.download_button("Download CSV", csv, file_name="referrals.csv", mime="text/csv")
+st.download_button(
+    "Download CSV",
+    # the rights of the moment of the click, not of the drawing
+    data=lambda: export.at_the_click(export.referrals_csv, db, user.email, filters),
+    file_name="referrals.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
 
-ids = frame["rfa_id"].tolist()
-names = dict(zip(frame["rfa_id"], frame["tenant_name"], strict=True))
+ids = listed["rfa_id"].tolist()
+names = dict(zip(listed["rfa_id"], listed["tenant_name"], strict=True))
 wanted = st.query_params.get("rfa")
 if wanted in ids and st.session_state.get(keys.REFERRAL_OPEN) not in ids:
     st.session_state[keys.REFERRAL_OPEN] = wanted

@@ -80,7 +80,8 @@ if event.selection.rows:
 
 st.download_button(
     "Download CSV",
-    data=lambda: export.tenants_csv_now(db, user.email, chosen),  # rights checked at the click
+    # the rights of the moment of the click, not of the drawing
+    data=lambda: export.at_the_click(export.tenants_csv, db, user.email, chosen),
     file_name="tenants.csv",
     mime="text/csv",
     on_click="ignore",

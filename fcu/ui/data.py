@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Hashable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import pandas as pd
@@ -19,7 +20,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from fcu import db as fcu_db
-from fcu import digest, mail, portfolio, store, sync
+from fcu import digest, mail, portfolio, referrals, store, sync
 from fcu.access import User
 from fcu.portfolio import FeedStatus, feed_status
 
@@ -104,7 +105,7 @@ def clear_caches() -> None:
 
 def feed_key() -> FeedKey:
     """What every cached read depends on: the store, the load now in it and (the team store)
-    the claims other processes made since (``Database.change_key``)."""
+    the claims and referral answers other processes made since (``Database.change_key``)."""
     status = current_feed()
     changes = once_per_run("change_key", lambda: database().change_key())
     return store.location(), status.loaded_at.isoformat() if status else "", changes
@@ -144,3 +145,18 @@ def filter_options(user: User) -> portfolio.FilterOptions:
     """portfolio.filter_options (the Tenants filters' choices), cached per user and load:
     they do not move with the filters, so a rerun after a filter change need not ask."""
     return _filter_options(feed_key(), user)
+
+
+@st.cache_data(max_entries=64, ttl=900, show_spinner=False)
+def _referral_list(
+    key: FeedKey, user: User, filters: referrals.ReferralFilters, now: datetime
+) -> pd.DataFrame:
+    return referrals.shown_list(database_of(key), user, filters, now=now)
+
+
+def referral_list(user: User, filters: referrals.ReferralFilters) -> pd.DataFrame:
+    """referrals.shown_list (the Referrals page's list), cached per user, filters, load and
+    minute: the "not accepted in 7 days" flag moves with the clock, so a cached list is at
+    most a minute behind it (answers given here clear the caches)."""
+    minute = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    return _referral_list(feed_key(), user, filters, minute)

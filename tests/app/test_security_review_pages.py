@@ -46,8 +46,8 @@ def test_the_referrals_page_sends_a_report_viewer_no_hidden_column(app_on, decli
 # 5: a deferred download re-checks its user --------------------------------------------------
 def test_a_deferred_download_uses_the_users_rights_at_the_click(app_on, db_path, downloads):
     """Every download drawn as data-at-the-click (on any page) follows the rights of the
-    moment: narrowed to M12, the Tenants CSV and the calendar of next actions hold Beta alone;
-    removed, no tenant at all (the CSV its header alone)."""
+    moment: narrowed to M12, the Tenants and Referrals CSVs and the calendar of next actions
+    hold Beta alone; removed, no tenant at all (each CSV its header alone)."""
     db = Database(db_path)
     for tenant in (ALPHA, BETA):  # next actions, for My work's calendar
         notes.add_note(
@@ -70,7 +70,9 @@ def test_a_deferred_download_uses_the_users_rights_at_the_click(app_on, db_path,
         return [d().replace(b"\r\n ", b"") for d in downloads]  # (.ics lines unfolded)
 
     before = made()
-    assert len(before) >= 2 and all(ALPHA.encode() in b for b in before)
+    assert len(before) >= 3 and all(ALPHA.encode() in b for b in before)
+    headers = {b.split(b"\r\n", 1)[0].split(b"\n", 1)[0] for b in before}
+    assert ",".join(referrals.EXPORT_COLUMNS).encode() in headers  # the Referrals CSV too
     db = Database(db_path)
     try:
         users.save_user(db, "tests", User(EXEC, "P1", "executive", False, ("M12",), "Emery"))
