@@ -78,7 +78,7 @@ st.download_button(
 )
 
 ids = listed["rfa_id"].tolist()
-names = dict(zip(listed["rfa_id"], listed["tenant_name"], strict=True))
+names = dict(zip(ids, listed["tenant_name"].tolist(), strict=True))  # (lists: not cell by cell)
 wanted = st.query_params.get("rfa")
 if wanted in ids and st.session_state.get(keys.REFERRAL_OPEN) not in ids:
     st.session_state[keys.REFERRAL_OPEN] = wanted
