@@ -58,7 +58,7 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
     """A plotly figure from its specification, as FCU's charts are written: plain dicts of
     traces and layout. Plotly's own check of every property costs 5-20 ms a chart on each
     rerun, so it is skipped here (``_validate=False``, plotly's flag for figures it builds
-    itself); tests/unit/test_charts.py checks each chart's specification once, in full."""
+    itself); tests/unit/test_chart_specs.py checks each chart's specification once, in full."""
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
