@@ -25,9 +25,10 @@ RACES = ("status", "contact", "claim", "referral", "intent", "admin")
 SECOND_ADMIN = "second.admin@northwind.example"
 
 
-def _worker(url: str, folder: str, race: str, number: int, start_at: float, prior: int) -> None:
-    """One writer process: open the store, wait for the common start, make one save (an
-    intent note based on ``prior``, the note both saw as current)."""
+def _worker(url: str, folder: str, race: str, number: int, go: str, prior: int) -> None:
+    """One writer process: open the store, say it is ready, wait for the file ``go`` (made
+    once every writer is ready), make one save (an intent note based on ``prior``, the note
+    both saw as current)."""
     from fcu import claims, contacts, intent, referrals, service_status
     from fcu.access import AccessDenied
     from fcu.contacts import ContactInput
@@ -37,8 +38,8 @@ def _worker(url: str, folder: str, race: str, number: int, start_at: float, prio
     exec_ = get_user(db, EXEC)
     me, other = (ADMIN, SECOND_ADMIN) if number == 0 else (SECOND_ADMIN, ADMIN)
     actor = get_user(db, me)  # signed in while still an admin
-    waited = time.time() < start_at
-    while time.time() < start_at:
+    print("ready", flush=True)
+    while not os.path.exists(go):
         time.sleep(0.001)
     try:
         if race == "status":
@@ -64,18 +65,18 @@ def _worker(url: str, folder: str, race: str, number: int, start_at: float, prio
         outcome = f"stale: {exc}"
     except (WorkspaceError, users.UserError, AccessDenied) as exc:
         outcome = f"refused: {exc}"
-    print(json.dumps({"race": race, "outcome": outcome, "waited": waited}), flush=True)
+    print(json.dumps({"race": race, "outcome": outcome}), flush=True)
     db.close()
 
 
-def _spawn(url, folder, race, number, start_at, prior) -> subprocess.Popen:
+def _spawn(url, folder, race, number, go, prior) -> subprocess.Popen:
     code = (
         "import sys; from tests.unit.test_team_store import _worker; "
-        "_worker(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), "
+        "_worker(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], "
         "int(sys.argv[6]))"
     )
     return subprocess.Popen(
-        [PYTHON, "-c", code, url, str(folder), race, str(number), str(start_at), str(prior)],
+        [PYTHON, "-c", code, url, str(folder), race, str(number), str(go), str(prior)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -84,7 +85,7 @@ def _spawn(url, folder, race, number, start_at, prior) -> subprocess.Popen:
     )
 
 
-def test_every_check_holds_with_writers_in_two_processes(team_store):
+def test_every_check_holds_with_writers_in_two_processes(team_store, tmp_path):
     url, folder = team_store
     db = TeamDatabase(url, folder)
     admin = get_user(db, ADMIN)
@@ -94,14 +95,18 @@ def test_every_check_holds_with_writers_in_two_processes(team_store):
 
     prior, _ = intent.save_intent(db, get_user(db, EXEC), ALPHA, "exchange", "Blocked.")
 
-    start_at = time.time() + 15  # every process has opened the store by then
-    workers = [_spawn(url, folder, race, n, start_at, prior) for race in RACES for n in (0, 1)]
+    go = tmp_path / "go"  # made once every process has opened the store: all save at once
+    workers = [_spawn(url, folder, race, n, go, prior) for race in RACES for n in (0, 1)]
+    for worker in workers:
+        if worker.stdout.readline().strip() != "ready":
+            go.touch()  # the others go on and end
+            pytest.fail(f"a writer stopped before the start: {worker.communicate()[1]}")
+    go.touch()
     outcomes: dict[str, list[str]] = {race: [] for race in RACES}
     for worker in workers:
         out, err = worker.communicate(timeout=240)
         assert worker.returncode == 0, err
         line = json.loads(out.strip().splitlines()[-1])
-        assert line["waited"], "a writer was not ready at the start: the race was not run"
         outcomes[line["race"]].append(line["outcome"])
 
     for race, seen in outcomes.items():
