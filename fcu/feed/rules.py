@@ -221,38 +221,43 @@ def check_staged(
 ) -> tuple[list[Problem], int]:
     """Run every rule whose tables are staged; return listed problems and the total count.
 
-    Each rule lists its first ``listed_per_rule`` bad lines and counts the rest."""
-    problems: list[Problem] = []
-    total = 0
+    The rules of one file are counted in one scan of its table (a clean feed is read once
+    per file, not once per rule); each rule with bad rows then lists its first
+    ``listed_per_rule`` lines and counts the rest."""
     checked = staged.checked
+    by_file: dict[str, list[Rule]] = {}
     for rule in rules():
         if rule.file not in checked or any(n not in checked for n in rule.needs):
             continue
         if rule.only_if and not cur.execute(rule.only_if).fetchone()[0]:
             continue
-        fname = staged.names[rule.file]
-        line = line_expr(cur, rule.file, "t", fname.endswith(".parquet"))
-        sql = (
-            f"SELECT {line} AS line, {rule.message} AS message "
-            f"FROM stg_{rule.file} AS t WHERE {rule.where}"
-        )
-        count = cur.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
-        if not count:
-            continue
-        total += count
-        listed = cur.execute(f"{sql} ORDER BY line LIMIT {listed_per_rule}").fetchall()
-        for line, message in listed:
-            problems.append(Problem(fname, int(line), rule.column, message))
-        if count > len(listed):
-            problems.append(
-                Problem(
-                    fname,
-                    None,
-                    rule.column,
-                    f"... and {count - len(listed):,} more lines with the same problem",
-                )
-            )
+        by_file.setdefault(rule.file, []).append(rule)
+    problems: list[Problem] = []
+    total = 0
+    for file, chosen in by_file.items():
+        counted = ", ".join(f"count(*) FILTER (WHERE {rule.where})" for rule in chosen)
+        counts = cur.execute(f"SELECT {counted} FROM stg_{file} AS t").fetchone()
+        for rule, count in zip(chosen, counts, strict=True):
+            if count:
+                total += count
+                problems += _listed(cur, staged.names[file], rule, count, listed_per_rule)
     return problems, total
+
+
+def _listed(
+    cur: duckdb.DuckDBPyConnection, fname: str, rule: Rule, count: int, listed_per_rule: int
+) -> list[Problem]:
+    """The first bad lines of one rule, and a line that counts the rest."""
+    line = line_expr(cur, rule.file, "t", fname.endswith(".parquet"))
+    listed = cur.execute(
+        f"SELECT {line} AS line, {rule.message} AS message FROM stg_{rule.file} AS t "
+        f"WHERE {rule.where} ORDER BY line LIMIT {listed_per_rule}"
+    ).fetchall()
+    problems = [Problem(fname, int(line), rule.column, message) for line, message in listed]
+    if count > len(listed):
+        more = f"... and {count - len(listed):,} more lines with the same problem"
+        problems.append(Problem(fname, None, rule.column, more))
+    return problems
 
 
 def usage_key_problems(
