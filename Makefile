@@ -20,8 +20,11 @@ init: $(STAMP)
 run: init
 	$(PY) -m streamlit run dashboard.py --server.address 127.0.0.1 --server.port 8501 --server.headless true
 
+# Every test but the load test on two workers (each test module on one worker, which starts
+# its own app servers and browser), then the load test alone, with the machine to itself.
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope -m "not load"
+	$(PY) -m pytest -m load
 
 # The 30-session load test alone (tests/e2e/test_load_sessions.py; `make test` runs it too).
 test-load: $(STAMP)

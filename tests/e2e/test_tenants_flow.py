@@ -102,6 +102,8 @@ def test_report_viewer_sees_no_revenue_on_page_or_in_download(app_server, page, 
     open_row(page, ui, 0)
     expect(page.get_by_test_id("stCode")).to_have_text(ALPHA)
     expect(page.get_by_role("heading", name="Claimed by your partner")).to_be_visible()
+    # the table fills its cells after the run (on a loaded machine, later): wait for them
+    expect(page.get_by_test_id("stDataFrame").first).to_contain_text("C1 (Approved)")
     shown = main_text(page)
     assert "Exchange Online" in shown and "C1 (Approved)" in shown and "HWM" in shown
     for word in REVENUE_WORDS:
